@@ -9,6 +9,8 @@ CREATE TABLE tenants (
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  -- First 16 hex digits of SHA-256 over the key: finds the row; the salted hash proves the key.
+  lookup TEXT NOT NULL,
   salt TEXT NOT NULL,
   hash TEXT NOT NULL,
   scopes TEXT NOT NULL,
@@ -18,10 +20,13 @@ CREATE TABLE api_keys (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+CREATE INDEX api_keys_by_lookup ON api_keys(lookup);
 
 CREATE TABLE namespaces (
   tenant_id TEXT NOT NULL REFERENCES tenants(id),
   name TEXT NOT NULL,
+  -- Matches the namespace Durable Object's incarnation: the R2 prefix of the live data.
+  incarnation TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, name)
 );

@@ -1,0 +1,29 @@
+/**
+ * The namespace Durable Object's SQLite tables, created on first start. `wal` holds unflushed
+ * entries; `ids` is the id index (current version per id and the version live in segments).
+ */
+
+export const DDL = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // One row per part of a WAL entry; an entry spans seq..last_seq (one version per document).
+  `CREATE TABLE IF NOT EXISTS wal (
+     seq INTEGER NOT NULL,
+     part INTEGER NOT NULL,
+     last_seq INTEGER NOT NULL,
+     parts INTEGER NOT NULL,
+     crc INTEGER NOT NULL,
+     bytes BLOB NOT NULL,
+     PRIMARY KEY (seq, part))`,
+  // seq: latest version of the id (deleted = 1 if that version is a delete);
+  // flushed_seq: the version of the id that segments hold live, if any.
+  `CREATE TABLE IF NOT EXISTS ids (
+     key TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     deleted INTEGER NOT NULL,
+     flushed_seq INTEGER) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS ids_by_seq ON ids (seq)`,
+];
+
+export function createTables(sql: SqlStorage): void {
+  for (const stmt of DDL) sql.exec(stmt);
+}

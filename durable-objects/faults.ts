@@ -1,0 +1,70 @@
+/**
+ * Fault injection for crash-safety tests: a BlobStore wrapper that fails chosen operations and
+ * named crash points inside flush and compaction. Production code calls `hit()`, which is a no-op
+ * unless a test armed a fault through `runInDurableObject`.
+ */
+import type { BlobInfo, BlobStore, ByteRange, ListResult } from "../src/storage/blob-store.ts";
+
+export type FaultPoint =
+  | "flush:after-plan"
+  | "flush:after-segment"
+  | "flush:after-deletes"
+  | "flush:after-manifest"
+  | "flush:before-commit";
+
+export class Faults {
+  private readonly points = new Set<string>();
+  /** Keys (substring match) whose next put fails once. */
+  private readonly failPuts: string[] = [];
+
+  arm(point: FaultPoint): void {
+    this.points.add(point);
+  }
+
+  failNextPut(keyContains: string): void {
+    this.failPuts.push(keyContains);
+  }
+
+  clear(): void {
+    this.points.clear();
+    this.failPuts.length = 0;
+  }
+
+  /** Throws once at an armed point (the fault disarms itself, as a crash does not repeat). */
+  hit(point: FaultPoint): void {
+    if (this.points.delete(point)) throw new Error(`injected fault at ${point}`);
+  }
+
+  checkPut(key: string): void {
+    const i = this.failPuts.findIndex((s) => key.includes(s));
+    if (i >= 0) {
+      this.failPuts.splice(i, 1);
+      throw new Error(`injected put failure for ${key}`);
+    }
+  }
+}
+
+export class FaultyBlobStore implements BlobStore {
+  private readonly inner: BlobStore;
+  private readonly faults: Faults;
+  constructor(inner: BlobStore, faults: Faults) {
+    this.inner = inner;
+    this.faults = faults;
+  }
+  get(key: string, range?: ByteRange): Promise<Uint8Array | null> {
+    return this.inner.get(key, range);
+  }
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.faults.checkPut(key);
+    return this.inner.put(key, bytes);
+  }
+  head(key: string): Promise<BlobInfo | null> {
+    return this.inner.head(key);
+  }
+  list(prefix: string, options?: { cursor?: string; limit?: number; startAfter?: string }): Promise<ListResult> {
+    return this.inner.list(prefix, options);
+  }
+  delete(keys: string[]): Promise<void> {
+    return this.inner.delete(keys);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Flush: moves a bounded slice of the WAL into R2 as one Parquet segment, a deletion file and the
+ * next manifest, then commits in one SQLite transaction (manifest + WAL position + WAL rows deleted
+ * + id index). The plan is persisted first, so a retry after a crash at any step rewrites the same
+ * keys with the same bytes and commits once.
+ */
+import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
+import { type Manifest, encodeManifest } from "../src/core/segment/manifest.ts";
+import { buildSegment } from "../src/core/segment/segment-writer.ts";
+import type { Memtable } from "../src/core/wal/memtable.ts";
+import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
+import type { BlobStore } from "../src/storage/blob-store.ts";
+import { type NamespaceRef, deletesKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
+import type { Faults } from "./faults.ts";
+import type { IdIndex } from "./id-index.ts";
+import type { FlushPlan, MetaStore } from "./meta-store.ts";
+import type { WalTable } from "./wal-table.ts";
+
+export interface FlushLimits {
+  /** WAL payload bytes per flush: bounds the flush's memory (decoded rows + Parquet buffer). */
+  sliceBytes: number;
+  sliceRows: number;
+}
+
+export interface FlushContext {
+  storage: DurableObjectStorage;
+  meta: MetaStore;
+  wal: WalTable;
+  ids: IdIndex;
+  memtable: Memtable;
+  store: BlobStore;
+  faults: Faults;
+  now: () => number;
+}
+
+export interface FlushOutcome {
+  version: number;
+  rows: number;
+  dead: number;
+  through: number;
+}
+
+/** Plans (or resumes) and runs one flush; returns null when the WAL is empty. */
+export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<FlushOutcome | null> {
+  const state = c.meta.state();
+  const current = c.meta.manifest();
+  if (!state || !current) return null;
+
+  let plan = c.meta.flushPlan();
+  if (!plan) {
+    const slice = c.wal.nextSlice(current.wal_seq, limits.sliceBytes, limits.sliceRows);
+    if (!slice) return null;
+    plan = { version: current.version + 1, ...slice, created_at: c.now(), schema: state.schema };
+    c.meta.setFlushPlan(plan);
+  }
+  c.faults.hit("flush:after-plan");
+
+  const ref: NamespaceRef = { tenant: state.tenant, namespace: state.name, incarnation: state.incarnation };
+  const resolved = resolveSlice(c.wal.read(plan.from - 1, plan.through));
+  const dead = c.ids.deadAfterFlush(resolved);
+  const next: Manifest = {
+    ...current,
+    version: plan.version,
+    wal_seq: plan.through,
+    created_at: plan.created_at,
+    schema: plan.schema,
+    segments: [...current.segments],
+    deletes: [...current.deletes],
+    stats: { rows: current.stats.rows, dead: current.stats.dead + dead.length },
+  };
+
+  if (resolved.upserts.length > 0) {
+    const seg = buildSegment(plan.schema, resolved.upserts);
+    const key = segmentKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version);
+    await c.store.put(key, seg.bytes);
+    next.segments.push({ key, ...seg.info });
+    next.stats.rows += seg.info.rows;
+  }
+  c.faults.hit("flush:after-segment");
+
+  if (dead.length > 0) {
+    const bytes = encodeDeletes(dead);
+    const key = deletesKey(ref, plan.version);
+    await c.store.put(key, bytes);
+    next.deletes.push({ key, count: dead.length, bytes: bytes.byteLength });
+  }
+  c.faults.hit("flush:after-deletes");
+
+  await c.store.put(manifestKey(ref, next.version), encodeManifest(next));
+  c.faults.hit("flush:after-manifest");
+  c.faults.hit("flush:before-commit");
+
+  commitFlush(c, plan, next, resolved);
+  return { version: next.version, rows: resolved.upserts.length, dead: dead.length, through: plan.through };
+}
+
+function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>): void {
+  c.storage.transactionSync(() => {
+    const state = c.meta.state()!;
+    c.ids.applyFlush(resolved);
+    c.wal.deleteThrough(plan.through);
+    c.meta.setManifest(next);
+    c.meta.setState({
+      ...state,
+      wal_entries: state.wal_entries - plan.entries,
+      wal_bytes: state.wal_bytes - plan.bytes,
+      flushes: state.flushes + 1,
+    });
+    c.meta.clearFlushPlan();
+  });
+  c.memtable.dropThrough(plan.through);
+}

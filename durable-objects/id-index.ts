@@ -1,0 +1,91 @@
+/**
+ * The id index in Durable Object SQLite: for each id its latest version and the version that
+ * segments hold live. It decides which old versions a flush makes dead and which segment rows the
+ * unflushed tail hides from readers.
+ */
+import type { TailRow } from "../src/core/wal/memtable.ts";
+import type { ResolvedSlice } from "../src/core/wal/resolve-slice.ts";
+
+export interface IdRow {
+  seq: number;
+  deleted: boolean;
+  flushed_seq: number | null;
+}
+
+export class IdIndex {
+  private readonly sql: SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  get(key: string): IdRow | null {
+    const rows = this.sql.exec<{ seq: number; deleted: number; flushed_seq: number | null }>(
+      "SELECT seq, deleted, flushed_seq FROM ids WHERE key = ?", key,
+    ).toArray();
+    if (rows.length === 0) return null;
+    return { seq: rows[0].seq, deleted: rows[0].deleted === 1, flushed_seq: rows[0].flushed_seq };
+  }
+
+  /** Whether the id currently exists (its latest version is not a delete). */
+  exists(key: string): boolean {
+    const row = this.get(key);
+    return row !== null && !row.deleted;
+  }
+
+  /** Records a new upserted version; returns true if the id did not exist before. */
+  recordUpsert(key: string, seq: number): boolean {
+    const prev = this.get(key);
+    if (prev) {
+      this.sql.exec("UPDATE ids SET seq = ?, deleted = 0 WHERE key = ?", seq, key);
+      return prev.deleted;
+    }
+    this.sql.exec("INSERT INTO ids (key, seq, deleted, flushed_seq) VALUES (?, ?, 0, NULL)", key, seq);
+    return true;
+  }
+
+  /** Records a delete of an existing id; returns false (and records nothing) if it does not exist. */
+  recordDelete(key: string, seq: number): boolean {
+    const prev = this.get(key);
+    if (!prev || prev.deleted) return false;
+    this.sql.exec("UPDATE ids SET seq = ?, deleted = 1 WHERE key = ?", seq, key);
+    return true;
+  }
+
+  /** Versions in segments that this slice makes dead (read-only: safe to call on a retried flush). */
+  deadAfterFlush(slice: ResolvedSlice): number[] {
+    const dead: number[] = [];
+    const visit = (row: TailRow) => {
+      const prev = this.get(row.key);
+      if (prev?.flushed_seq != null && prev.flushed_seq !== row.seq) dead.push(prev.flushed_seq);
+    };
+    slice.upserts.forEach(visit);
+    slice.deletes.forEach(visit);
+    return dead;
+  }
+
+  /** Commits a flush: the slice's versions are now the live ones in segments. Call inside the commit transaction. */
+  applyFlush(slice: ResolvedSlice): void {
+    for (const row of slice.upserts) {
+      this.sql.exec("UPDATE ids SET flushed_seq = ? WHERE key = ?", row.seq, row.key);
+    }
+    for (const row of slice.deletes) {
+      // Forget the id entirely if nothing newer was written after the delete.
+      this.sql.exec("DELETE FROM ids WHERE key = ? AND seq = ?", row.key, row.seq);
+      this.sql.exec("UPDATE ids SET flushed_seq = NULL WHERE key = ?", row.key);
+    }
+  }
+
+  /** Segment versions hidden by writes after `walSeq` (the tail): readers must skip them. */
+  tailDeadSeqs(walSeq: number): number[] {
+    return this.sql
+      .exec<{ flushed_seq: number }>(
+        "SELECT flushed_seq FROM ids WHERE seq > ? AND flushed_seq IS NOT NULL", walSeq,
+      )
+      .toArray()
+      .map((r) => r.flushed_seq);
+  }
+
+  deleteAll(): void {
+    this.sql.exec("DELETE FROM ids");
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Typed access to the Durable Object's `meta` table: the namespace state, the current manifest,
+ * an in-progress flush plan, a detected corruption, and prefixes of deleted incarnations to purge.
+ */
+import type { Manifest } from "../src/core/segment/manifest.ts";
+import type { Schema } from "../src/core/schema/schema.ts";
+
+export interface NamespaceState {
+  tenant: string;
+  name: string;
+  /** A new random value per create: object keys of a re-created namespace never collide. */
+  incarnation: string;
+  created_at: number;
+  updated_at: number;
+  schema: Schema;
+  /** The sequence number the next written document version gets. */
+  next_seq: number;
+  /** Live documents (upserted and not deleted). */
+  documents: number;
+  /** Unflushed WAL entries and their payload bytes. */
+  wal_entries: number;
+  wal_bytes: number;
+  flushes: number;
+}
+
+/** A flush's decisions, persisted before any object is written so a retry repeats them exactly. */
+export interface FlushPlan {
+  version: number;
+  from: number;
+  through: number;
+  entries: number;
+  bytes: number;
+  created_at: number;
+  schema: Schema;
+}
+
+export class MetaStore {
+  private readonly sql: SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  private get<T>(key: string): T | null {
+    const rows = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray();
+    return rows.length ? (JSON.parse(rows[0].value) as T) : null;
+  }
+
+  private set(key: string, value: unknown): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+
+  private remove(key: string): void {
+    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+  }
+
+  state(): NamespaceState | null {
+    return this.get<NamespaceState>("state");
+  }
+  setState(s: NamespaceState): void {
+    this.set("state", s);
+  }
+
+  manifest(): Manifest | null {
+    return this.get<Manifest>("manifest");
+  }
+  setManifest(m: Manifest): void {
+    this.set("manifest", m);
+  }
+
+  flushPlan(): FlushPlan | null {
+    return this.get<FlushPlan>("flush_plan");
+  }
+  setFlushPlan(p: FlushPlan): void {
+    this.set("flush_plan", p);
+  }
+  clearFlushPlan(): void {
+    this.remove("flush_plan");
+  }
+
+  corruption(): string | null {
+    return this.get<string>("corruption");
+  }
+  setCorruption(message: string): void {
+    this.set("corruption", message);
+  }
+
+  purges(): string[] {
+    return this.get<string[]>("purges") ?? [];
+  }
+  setPurges(prefixes: string[]): void {
+    if (prefixes.length) this.set("purges", prefixes);
+    else this.remove("purges");
+  }
+
+  /** Forgets the namespace (state, manifest, plans), keeping pending purges. */
+  clearNamespace(): void {
+    this.sql.exec("DELETE FROM meta WHERE key <> 'purges'");
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The Elacsym API (v1) routes: namespaces (create, describe, list, delete), documents (upsert,
+ * delete, fetch) and query. Handlers validate, call the NamespaceService and shape responses.
+ */
+import { Hono } from "hono";
+import { readConfig } from "../../config.ts";
+import { InvalidArgumentError } from "../../core/errors.ts";
+import { parseIncludeAttributesLoose } from "../../core/query/include.ts";
+import { parseIds, parseV1Documents } from "../../core/wal/write-batch.ts";
+import { NamespaceService } from "../../service/namespace-service.ts";
+import { readJsonBody } from "../body.ts";
+import { type AppContext, type AppEnv, deferOf } from "../context.ts";
+import { authorize } from "../middleware/auth.ts";
+import { renderDocument } from "../render.ts";
+
+const MAX_LIST_LIMIT = 1000;
+
+function service(c: AppContext): NamespaceService {
+  return new NamespaceService(c.env, c.get("auth").tenant, deferOf(c));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+async function body(c: AppContext): Promise<Record<string, unknown>> {
+  const raw = await readJsonBody(c, readConfig(c.env).maxBodyBytes);
+  if (!isObject(raw)) throw new InvalidArgumentError("request: expected a JSON object");
+  return raw;
+}
+
+export const v1Namespaces = new Hono<AppEnv>();
+
+v1Namespaces.get("/", async (c) => {
+  authorize(c.get("auth"), "read");
+  const limitRaw = c.req.query("limit");
+  const limit = limitRaw === undefined ? 100 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new InvalidArgumentError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
+  }
+  let prefix = c.req.query("prefix") ?? undefined;
+  const keyPrefix = c.get("auth").namespacePrefix;
+  // A prefix-restricted key lists only inside its prefix.
+  if (keyPrefix && !(prefix ?? "").startsWith(keyPrefix)) prefix = keyPrefix.startsWith(prefix ?? "") ? keyPrefix : `${prefix}\u0000none`;
+  const page = await service(c).list({ prefix, cursor: c.req.query("cursor") ?? undefined, limit });
+  return c.json({
+    namespaces: page.namespaces.map((n) => ({ name: n.name, created_at: new Date(n.created_at).toISOString() })),
+    ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
+  });
+});
+
+v1Namespaces.put("/:ns", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  const raw = await body(c);
+  for (const k of Object.keys(raw)) if (k !== "schema") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"schema": {...}})`);
+  const r = await service(c).create(ns, raw.schema);
+  return c.json(r.description, r.created ? 201 : 200);
+});
+
+v1Namespaces.get("/:ns", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "read", ns);
+  return c.json(await service(c).describe(ns));
+});
+
+v1Namespaces.delete("/:ns", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  await service(c).drop(ns);
+  return c.json({ deleted: true });
+});
+
+v1Namespaces.post("/:ns/upsert", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  const raw = await body(c);
+  for (const k of Object.keys(raw)) if (k !== "documents") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"documents": [...]})`);
+  const batch = parseV1Documents(raw.documents);
+  const r = await service(c).upsert(ns, batch);
+  return c.json({ upserted: r.affected, sequence: r.sequence });
+});
+
+v1Namespaces.post("/:ns/delete", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  const raw = await body(c);
+  if (raw.filter !== undefined) throw new InvalidArgumentError("delete: delete by filter is not available in this build yet; pass ids");
+  for (const k of Object.keys(raw)) if (k !== "ids") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"ids": [...]})`);
+  const { ids } = parseIds(raw.ids, "ids");
+  const r = await service(c).deleteIds(ns, ids);
+  return c.json({ deleted: r.affected, sequence: r.sequence });
+});
+
+v1Namespaces.post("/:ns/fetch", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "read", ns);
+  const raw = await body(c);
+  for (const k of Object.keys(raw)) {
+    if (!["ids", "include_vector", "include_attributes"].includes(k)) throw new InvalidArgumentError(`request: unknown field '${k}'`);
+  }
+  const { ids } = parseIds(raw.ids, "ids");
+  if (raw.include_vector !== undefined && typeof raw.include_vector !== "boolean") throw new InvalidArgumentError("include_vector: expected true or false");
+  const include = { vector: raw.include_vector === true, attributes: parseIncludeAttributesLoose(raw.include_attributes) };
+  const r = await service(c).fetch(ns, ids, include);
+  return c.json({ documents: r.documents.map((d) => renderDocument(r.schema, d, false)) });
+});
+
+v1Namespaces.post("/:ns/query", async (c) => {
+  const started = Date.now();
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "read", ns);
+  const raw = await body(c);
+  const r = await service(c).query(ns, raw);
+  return c.json({
+    results: r.hits.map((h) => renderDocument(r.schema, h, true)),
+    took_ms: Date.now() - started,
+    performance: r.performance,
+  });
+});

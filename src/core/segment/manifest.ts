@@ -1,0 +1,87 @@
+/**
+ * The manifest: one immutable JSON object per version naming everything a reader needs — the
+ * schema, the segments, the deletion files and the WAL position they cover. The namespace Durable
+ * Object holds the current version; readers may keep using an older one (objects outlive it by a grace period).
+ */
+import { DataCorruptionError } from "../errors.ts";
+import type { Schema } from "../schema/schema.ts";
+
+export const MANIFEST_FORMAT = 1;
+
+export interface SegmentInfo {
+  /** Object key of the Parquet file. */
+  key: string;
+  /** Rows hold versions with seq in [seq_min, seq_max]; ranges of different segments never overlap. */
+  seq_min: number;
+  seq_max: number;
+  rows: number;
+  bytes: number;
+  /** Bytes of the Parquet footer (metadata + 8), so a reader fetches it with one exact range. */
+  footer_bytes: number;
+  /** Compaction tier: 0 for flushed segments. */
+  level: number;
+}
+
+export interface DeletesInfo {
+  key: string;
+  count: number;
+  bytes: number;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: number;
+  /** Every write with seq ≤ wal_seq is in the segments below (or dead). */
+  wal_seq: number;
+  created_at: number;
+  schema: Schema;
+  segments: SegmentInfo[];
+  deletes: DeletesInfo[];
+  /** Rows in segments, and how many of them are dead. */
+  stats: { rows: number; dead: number };
+}
+
+export function emptyManifest(schema: Schema, createdAt: number): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    version: 0,
+    wal_seq: 0,
+    created_at: createdAt,
+    schema,
+    segments: [],
+    deletes: [],
+    stats: { rows: 0, dead: 0 },
+  };
+}
+
+export function encodeManifest(m: Manifest): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(m));
+}
+
+export function decodeManifest(bytes: Uint8Array, key: string): Manifest {
+  let m: Manifest;
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+  } catch {
+    throw new DataCorruptionError(`manifest: ${key} is not valid JSON`);
+  }
+  if (m?.format !== MANIFEST_FORMAT || !Array.isArray(m.segments)) {
+    throw new DataCorruptionError(`manifest: ${key} has an unexpected format`);
+  }
+  return m;
+}
+
+/** The segment holding row version `seq`, by binary search over the disjoint seq ranges. */
+export function segmentForSeq(m: Manifest, seq: number): SegmentInfo | undefined {
+  const segs = m.segments;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = segs[mid];
+    if (seq < s.seq_min) hi = mid - 1;
+    else if (seq > s.seq_max) lo = mid + 1;
+    else return s;
+  }
+  return undefined;
+}

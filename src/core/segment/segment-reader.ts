@@ -1,0 +1,145 @@
+/**
+ * Reading one Parquet segment through a RangeReader: its footer, streaming it one row group at a
+ * time (memory bounded by the row group), locating rows by seq, and reading single rows.
+ */
+import type { RangeReader } from "../../storage/range-reader.ts";
+import type { Schema } from "../schema/schema.ts";
+import type { Attributes, DocId } from "../types.ts";
+import type { SegmentInfo } from "./manifest.ts";
+import {
+  ID_COLUMN,
+  SEQ_COLUMN,
+  VECTOR_COLUMN,
+  type FileMetadata,
+  columnNames,
+  decodeAttributeColumn,
+  decodeIdColumn,
+  decodeSeqColumn,
+  decodeVectorColumn,
+  readColumns,
+  readParquetMetadata,
+  rowGroupRanges,
+  rowGroupSeqBounds,
+} from "./parquet-columns.ts";
+
+export interface RowBatch {
+  /** Ordinal of the first row in the segment. */
+  start: number;
+  ids: DocId[];
+  seqs: Float64Array;
+  vectors: (Float32Array | null)[] | null;
+  /** Decoded attribute columns that exist in this segment. */
+  attributes: Record<string, ReturnType<typeof decodeAttributeColumn>>;
+}
+
+export interface RowData {
+  id: DocId;
+  seq: number;
+  vector: Float32Array | null;
+  attributes: Attributes;
+}
+
+export class SegmentReader {
+  readonly info: SegmentInfo;
+  readonly metadata: FileMetadata;
+  private readonly reader: RangeReader;
+  private readonly schema: Schema;
+  private readonly present: Set<string>;
+  private readonly groups: { start: number; end: number }[];
+  private readonly seqBounds: { min: number; max: number }[];
+
+  constructor(reader: RangeReader, info: SegmentInfo, metadata: FileMetadata, schema: Schema) {
+    this.reader = reader;
+    this.info = info;
+    this.metadata = metadata;
+    this.schema = schema;
+    this.present = columnNames(metadata);
+    this.groups = rowGroupRanges(metadata);
+    this.seqBounds = rowGroupSeqBounds(metadata);
+  }
+
+  static async readMetadata(reader: RangeReader, footerBytes?: number): Promise<FileMetadata> {
+    return readParquetMetadata(reader, footerBytes);
+  }
+
+  get rowGroups(): number {
+    return this.groups.length;
+  }
+
+  /** Attribute names of `wanted` that this segment stores (the others are null for all its rows). */
+  presentAttributes(wanted: Iterable<string>): string[] {
+    return [...wanted].filter((n) => this.present.has(n) && this.schema.attributes[n]);
+  }
+
+  private async readBatch(start: number, end: number, attributes: string[], withVectors: boolean): Promise<RowBatch> {
+    const cols = [ID_COLUMN, SEQ_COLUMN, ...attributes];
+    const vectors = withVectors && this.present.has(VECTOR_COLUMN);
+    if (vectors) cols.push(VECTOR_COLUMN);
+    const raw = await readColumns(this.reader, this.metadata, cols, start, end);
+    const idType = this.schema.id_type ?? "string";
+    const decoded: RowBatch["attributes"] = {};
+    for (const name of attributes) decoded[name] = decodeAttributeColumn(this.schema.attributes[name].type, raw[name]);
+    return {
+      start,
+      ids: decodeIdColumn(idType, raw[ID_COLUMN]),
+      seqs: decodeSeqColumn(raw[SEQ_COLUMN]),
+      vectors: vectors ? decodeVectorColumn(raw[VECTOR_COLUMN]) : null,
+      attributes: decoded,
+    };
+  }
+
+  /** Streams the segment one row group at a time, reading only the named columns. */
+  async *scan(attributes: Iterable<string>, withVectors: boolean): AsyncGenerator<RowBatch> {
+    const attrs = this.presentAttributes(attributes);
+    for (const g of this.groups) yield await this.readBatch(g.start, g.end, attrs, withVectors);
+  }
+
+  /** Ordinals of the given seqs (absent seqs are left out), reading only the row groups that can hold them. */
+  async locate(seqs: number[]): Promise<Map<number, number>> {
+    const found = new Map<number, number>();
+    const byGroup = new Map<number, number[]>();
+    for (const seq of seqs) {
+      const g = this.seqBounds.findIndex((b) => seq >= b.min && seq <= b.max);
+      if (g >= 0) (byGroup.get(g) ?? byGroup.set(g, []).get(g)!).push(seq);
+    }
+    await Promise.all(
+      [...byGroup].map(async ([g, wanted]) => {
+        const { start, end } = this.groups[g];
+        const raw = await readColumns(this.reader, this.metadata, [SEQ_COLUMN], start, end);
+        const col = decodeSeqColumn(raw[SEQ_COLUMN]);
+        for (const seq of wanted) {
+          let lo = 0;
+          let hi = col.length - 1;
+          while (lo <= hi) {
+            const mid = (lo + hi) >>> 1;
+            if (col[mid] === seq) {
+              found.set(seq, start + mid);
+              break;
+            }
+            if (col[mid] < seq) lo = mid + 1;
+            else hi = mid - 1;
+          }
+        }
+      }),
+    );
+    return found;
+  }
+
+  /** Reads single rows by ordinal (page-sized range reads through the offset index). */
+  async readRows(ordinals: number[], attributes: string[] | null, withVector: boolean): Promise<Map<number, RowData>> {
+    const attrs = this.presentAttributes(attributes ?? Object.keys(this.schema.attributes));
+    const out = new Map<number, RowData>();
+    await Promise.all(
+      ordinals.map(async (ord) => {
+        const batch = await this.readBatch(ord, ord + 1, attrs, withVector);
+        const attributes: Attributes = {};
+        for (const name of attrs) {
+          const v = batch.attributes[name][0];
+          if (v !== null) attributes[name] = v;
+        }
+        out.set(ord, { id: batch.ids[0], seq: batch.seqs[0], vector: batch.vectors?.[0] ?? null, attributes });
+      }),
+    );
+    return out;
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The Worker's side of every namespace operation, shared by both HTTP APIs: routes calls to the
+ * namespace's Durable Object, keeps the catalog in step, and runs the segment half of queries and
+ * fetches through the caches. Knows nothing about HTTP.
+ */
+import type { FetchSnapshot, NamespaceDescription, NamespaceDO, QuerySnapshot, WriteResult } from "../../durable-objects/namespace-do.ts";
+import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
+import { D1Catalog } from "../catalog/d1-catalog.ts";
+import { type EngineConfig, readConfig } from "../config.ts";
+import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
+import type { Hit } from "../core/query/hit.ts";
+import { planV1Query } from "../core/query/plan.ts";
+import { type SegmentHit, materializeSegmentHits, mergeHits, searchSegments } from "../core/query/segment-search.ts";
+import { checkNamespaceName } from "../core/schema/names.ts";
+import type { Schema } from "../core/schema/schema.ts";
+import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
+import type { DocId } from "../core/types.ts";
+import type { UpsertBatch } from "../core/wal/write-batch.ts";
+import type { Env } from "../env.ts";
+import { CacheApiEdge } from "../storage/cache-api-edge.ts";
+import { type IoStats, cacheHitRatio, newIoStats } from "../storage/io-stats.ts";
+import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifestKey } from "../storage/keys.ts";
+import { ObjectCache } from "../storage/object-cache.ts";
+import { R2BlobStore } from "../storage/r2-blob-store.ts";
+import { EntryLru, blockCache } from "./isolate-cache.ts";
+import { CachedSegmentSource } from "./segment-source.ts";
+
+/** The Durable Object's RPC surface as the Worker calls it. */
+export type NamespaceRpc = Pick<NamespaceDO, "create" | "describe" | "upsert" | "deleteIds" | "query" | "fetchIds" | "drop" | "flush">;
+
+interface KnownManifest {
+  token: string;
+  ref: NamespaceRef;
+  manifest: Manifest;
+  fetchedAt: number;
+}
+
+/** The newest manifest this isolate has seen per namespace (strong reads refresh it for free). */
+const knownManifests = new EntryLru<KnownManifest>(1024);
+
+export interface QueryPerformance {
+  server_ms: number;
+  tail_ms: number;
+  segments_ms: number;
+  consistency: "strong" | "eventual";
+  manifest_version: number;
+  segments_scanned: number;
+  exhaustive_search_count: number;
+  index_candidates: number;
+  object_reads: number;
+  bytes_read: number;
+  cache_hit_ratio: number;
+  cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
+}
+
+export interface QueryOutcome {
+  hits: Hit[];
+  schema: Schema;
+  performance: QueryPerformance;
+}
+
+export class NamespaceService {
+  private readonly env: Env;
+  private readonly tenant: string;
+  private readonly config: EngineConfig;
+  private readonly catalog: D1Catalog;
+  private readonly defer: (p: Promise<unknown>) => void;
+
+  constructor(env: Env, tenant: string, defer?: (p: Promise<unknown>) => void) {
+    this.env = env;
+    this.tenant = tenant;
+    this.config = readConfig(env);
+    this.catalog = new D1Catalog(env.DB);
+    this.defer = defer ?? ((p) => void p.catch(() => {}));
+  }
+
+  private stub(ns: string): NamespaceRpc {
+    checkNamespaceName(ns);
+    const id = this.env.NAMESPACE.idFromName(`${this.tenant}/${ns}`);
+    // RPC results are structured clones of plain values, so the class's own signatures describe them.
+    return this.env.NAMESPACE.get(id) as unknown as NamespaceRpc;
+  }
+
+  /** Unwraps a Durable Object result, naming the namespace in not-found errors. */
+  private async call<T>(ns: string, result: Promise<Result<T>>): Promise<T> {
+    try {
+      return unwrap(await result);
+    } catch (err) {
+      if (err instanceof EngineError && err.code === "NAMESPACE_NOT_FOUND") throw new NamespaceNotFoundError(ns);
+      throw err;
+    }
+  }
+
+  private objectCache(): ObjectCache {
+    return new ObjectCache({
+      store: new R2BlobStore(this.env.BUCKET),
+      memory: blockCache(this.config.isolateCacheBytes),
+      edge: typeof caches !== "undefined" ? new CacheApiEdge((caches as unknown as { default: Cache }).default) : null,
+      defer: this.defer,
+    });
+  }
+
+  private cacheKey(ns: string): string {
+    return `${this.tenant}/${ns}`;
+  }
+
+  /** Resolves the manifest a Durable Object snapshot names, caching it for later requests. */
+  private rememberManifest(ns: string, snap: { manifest: Manifest | null; manifestToken: string; ref: NamespaceRef }): Manifest {
+    const key = this.cacheKey(ns);
+    const known = knownManifests.get(key);
+    if (snap.manifest) {
+      knownManifests.set(key, { token: snap.manifestToken, ref: snap.ref, manifest: snap.manifest, fetchedAt: Date.now() });
+      return snap.manifest;
+    }
+    if (!known || known.token !== snap.manifestToken) throw new Error("query: manifest token mismatch");
+    known.fetchedAt = Date.now();
+    return known.manifest;
+  }
+
+  async create(ns: string, schema: unknown): Promise<{ created: boolean; description: NamespaceDescription }> {
+    const r = await this.call(ns, this.stub(ns).create({ tenant: this.tenant, name: ns, schema }));
+    await this.catalog.upsertNamespace(this.tenant, { name: ns, incarnation: r.incarnation, created_at: Date.parse(r.description.created_at) });
+    return { created: r.created, description: r.description };
+  }
+
+  async describe(ns: string): Promise<NamespaceDescription> {
+    return this.call(ns, this.stub(ns).describe());
+  }
+
+  async list(options: { prefix?: string; cursor?: string; limit: number }) {
+    return this.catalog.listNamespaces(this.tenant, options);
+  }
+
+  async drop(ns: string): Promise<void> {
+    await this.call(ns, this.stub(ns).drop());
+    await this.catalog.deleteNamespace(this.tenant, ns);
+    knownManifests.delete(this.cacheKey(ns));
+  }
+
+  async upsert(ns: string, batch: UpsertBatch): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).upsert(batch));
+  }
+
+  async deleteIds(ns: string, ids: DocId[]): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).deleteIds(ids));
+  }
+
+  /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
+  async fetch(ns: string, ids: DocId[], include: { vector: boolean; attributes: string[] | null }): Promise<{ documents: Hit[]; schema: Schema }> {
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap: FetchSnapshot = await this.call(ns, this.stub(ns).fetchIds(ids, include, known?.token ?? ""));
+    const manifest = this.rememberManifest(ns, snap);
+    const stats = newIoStats();
+    const source = new CachedSegmentSource(this.objectCache(), stats);
+    const found = new Array<Hit | undefined>(ids.length);
+    for (const t of snap.tail) found[t.index] = t.hit;
+
+    const bySegment = new Map<string, { index: number; id: DocId; seq: number }[]>();
+    for (const f of snap.flushed) {
+      const seg = segmentForSeq(manifest, f.seq);
+      if (!seg) throw new Error(`fetch: no segment holds version ${f.seq}`);
+      (bySegment.get(seg.key) ?? bySegment.set(seg.key, []).get(seg.key)!).push(f);
+    }
+    await Promise.all(
+      [...bySegment.values()].map(async (group) => {
+        const info = segmentForSeq(manifest, group[0].seq)!;
+        const reader = await source.open(info, manifest.schema);
+        const ordinals = await reader.locate(group.map((g) => g.seq));
+        const hits: SegmentHit[] = group.map((g) => ({ id: g.id, seq: g.seq, score: 0, segment: info, ordinal: ordinals.get(g.seq)! }));
+        await materializeSegmentHits({ includeAttributes: include.attributes, includeVector: include.vector }, manifest.schema, hits, source);
+        group.forEach((g, i) => (found[g.index] = hits[i]));
+      }),
+    );
+    return { documents: found.filter((h): h is Hit => h !== undefined), schema: snap.schema };
+  }
+
+  /** Finds the newest manifest without the Durable Object (eventual consistency). */
+  private async eventualManifest(ns: string, cache: ObjectCache, stats: IoStats): Promise<KnownManifest> {
+    const key = this.cacheKey(ns);
+    const known = knownManifests.get(key);
+    if (known && Date.now() - known.fetchedAt < this.config.eventualStalenessMs) return known;
+    let ref = known?.ref;
+    if (!ref) {
+      checkNamespaceName(ns);
+      const row = await this.catalog.getNamespace(this.tenant, ns);
+      if (!row) throw new NamespaceNotFoundError(ns);
+      ref = { tenant: this.tenant, namespace: ns, incarnation: row.incarnation };
+    }
+    const store = new R2BlobStore(this.env.BUCKET);
+    let newest = known ? known.manifest.version : -1;
+    let cursor: string | undefined;
+    const startAfter = known ? manifestKey(ref, known.manifest.version) : undefined;
+    do {
+      const page = await store.list(manifestListPrefix(ref), { cursor, startAfter: cursor ? undefined : startAfter });
+      for (const o of page.objects) newest = Math.max(newest, versionFromManifestKey(o.key));
+      cursor = page.cursor;
+    } while (cursor);
+    if (newest < 0) throw new NamespaceNotFoundError(ns);
+    let entry: KnownManifest;
+    if (known && newest === known.manifest.version) {
+      entry = { ...known, fetchedAt: Date.now() };
+    } else {
+      const mkey = manifestKey(ref, newest);
+      const bytes = await cache.getObject(mkey, stats);
+      if (!bytes) throw new NamespaceNotFoundError(ns);
+      entry = { token: `${ref.incarnation}:${newest}`, ref, manifest: decodeManifest(bytes, mkey), fetchedAt: Date.now() };
+    }
+    knownManifests.set(key, entry);
+    return entry;
+  }
+
+  async query(ns: string, raw: unknown): Promise<QueryOutcome> {
+    const started = Date.now();
+    const stats = newIoStats();
+    const cache = this.objectCache();
+    const source = new CachedSegmentSource(cache, stats);
+    const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
+
+    let snap: Pick<QuerySnapshot, "plan" | "tail" | "schema">;
+    let manifest: Manifest;
+    let manifestId: string;
+    if (eventual) {
+      const known = await this.eventualManifest(ns, cache, stats);
+      manifest = known.manifest;
+      manifestId = known.token;
+      snap = { plan: planV1Query(raw, manifest.schema), tail: { hits: [], deadSeqs: [], scanned: 0 }, schema: manifest.schema };
+    } else {
+      const known = knownManifests.get(this.cacheKey(ns));
+      const s = await this.call(ns, this.stub(ns).query(raw, known?.token ?? ""));
+      manifest = this.rememberManifest(ns, s);
+      manifestId = s.manifestToken;
+      snap = s;
+    }
+    const tailDone = Date.now();
+
+    const dead = (await source.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
+    const seg = await searchSegments(snap.plan, manifest, dead, source);
+    const merged = mergeHits(snap.plan.topK, snap.tail.hits, seg.hits);
+    await materializeSegmentHits(snap.plan, manifest.schema, merged.filter((h): h is SegmentHit => "segment" in h), source);
+    const done = Date.now();
+
+    return {
+      hits: merged.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
+      schema: snap.schema,
+      performance: {
+        server_ms: done - started,
+        tail_ms: tailDone - started,
+        segments_ms: done - tailDone,
+        consistency: eventual ? "eventual" : "strong",
+        manifest_version: manifest.version,
+        segments_scanned: seg.stats.segments,
+        exhaustive_search_count: snap.tail.scanned + seg.stats.rowsScanned,
+        index_candidates: 0,
+        object_reads: stats.objectReads,
+        bytes_read: stats.bytesRead,
+        cache_hit_ratio: cacheHitRatio(stats),
+        cache: { memory_hits: stats.memoryHits, edge_hits: stats.edgeHits, storage_reads: stats.storageReads, storage_bytes: stats.storageBytes },
+      },
+    };
+  }
+}

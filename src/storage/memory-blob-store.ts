@@ -1,0 +1,40 @@
+/**
+ * An in-memory BlobStore (the tantivy RamDirectory analogue) for Node benchmarks of the core.
+ * A real implementation with R2's semantics for get/put/list/delete, not a mock.
+ */
+import type { BlobInfo, BlobStore, ByteRange, ListResult } from "./blob-store.ts";
+
+export class MemoryBlobStore implements BlobStore {
+  private readonly objects = new Map<string, Uint8Array>();
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array | null> {
+    const obj = this.objects.get(key);
+    if (!obj) return null;
+    if (!range) return obj.slice();
+    return obj.slice(range.offset, range.offset + range.length);
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.objects.set(key, bytes.slice());
+  }
+
+  async head(key: string): Promise<BlobInfo | null> {
+    const obj = this.objects.get(key);
+    return obj ? { key, size: obj.byteLength } : null;
+  }
+
+  async list(prefix: string, options: { cursor?: string; limit?: number; startAfter?: string } = {}): Promise<ListResult> {
+    const limit = options.limit ?? 1000;
+    const after = options.cursor ?? options.startAfter ?? "";
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+    const page = keys.slice(0, limit);
+    return {
+      objects: page.map((key) => ({ key, size: this.objects.get(key)!.byteLength })),
+      cursor: keys.length > limit ? page[page.length - 1] : undefined,
+    };
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const k of keys) this.objects.delete(k);
+  }
+}

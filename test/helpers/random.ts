@@ -1,0 +1,16 @@
+/** A seeded PRNG (mulberry32) so generated test data is the same on every run. */
+
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVector(rand: () => number, dims: number): number[] {
+  return Array.from({ length: dims }, () => Math.round((rand() * 2 - 1) * 1000) / 1000);
+}
