@@ -88,7 +88,8 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly wal: WalTable;
   private readonly ids: IdIndex;
   private readonly memtable = new Memtable();
-  private readonly config: EngineConfig;
+  /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
+  readonly config: EngineConfig;
   private store: FaultyBlobStore;
   private alarmPending = false;
   private corruption: string | null = null;

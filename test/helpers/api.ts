@@ -44,6 +44,6 @@ export async function api<T = any>(method: string, path: string, key: string | n
 }
 
 /** The namespace's Durable Object stub, for flushing and fault injection. */
-export function namespaceStub(tenant: string, ns: string): DurableObjectStub {
+export function namespaceStub(tenant: string, ns: string) {
   return env.NAMESPACE.get(env.NAMESPACE.idFromName(`${tenant}/${ns}`));
 }
