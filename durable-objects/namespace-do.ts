@@ -253,11 +253,7 @@ export class NamespaceDO extends DurableObject<Env> {
         entry.vectors = batch.vectors;
         entry.dims = batch.dims;
       }
-      this.append(state, entry, norm.schema, () => {
-        let fresh = 0;
-        for (let i = 0; i < batch.ids.length; i++) if (this.ids.recordUpsert(idKey(batch.ids[i]), entry.seq + i)) fresh++;
-        return fresh;
-      });
+      this.append(state, entry, norm.schema, () => this.ids.recordUpserts(batch.ids.map(idKey), entry.seq));
       await this.ensureAlarm(this.meta.state()!);
       return { affected: batch.ids.length, sequence: lastSeqOf(entry) };
     });
