@@ -6,7 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type EngineConfig } from "../src/config.ts";
 import { idKey } from "../src/core/codec/id-key.ts";
-import { BackpressureError, ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
+import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
@@ -15,8 +15,7 @@ import { type Schema, parseSchema, schemaMatches } from "../src/core/schema/sche
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
 import { Memtable } from "../src/core/wal/memtable.ts";
-import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
-import { type UpsertBatch, normalizeUpsert } from "../src/core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../src/core/wal/write-batch.ts";
 import type { Env } from "../src/env.ts";
 import { type NamespaceRef, manifestKey, namespacePrefix } from "../src/storage/keys.ts";
 import { R2BlobStore } from "../src/storage/r2-blob-store.ts";
@@ -27,6 +26,9 @@ import { IdIndex } from "./id-index.ts";
 import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
+import { NamespaceWriter, type WriteResult } from "./writer.ts";
+
+export type { WriteResult };
 
 /** Alarm work per invocation before yielding to a fresh alarm (well inside the CPU limit). */
 const ALARM_BUDGET_MS = 15_000;
@@ -43,11 +45,6 @@ export interface NamespaceDescription {
   created_at: string;
   updated_at: string;
   flushes: number;
-}
-
-export interface WriteResult {
-  affected: number;
-  sequence: number;
 }
 
 export interface QuerySnapshot {
@@ -91,6 +88,7 @@ export class NamespaceDO extends DurableObject<Env> {
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
   private store: FaultyBlobStore;
+  private readonly writer: NamespaceWriter;
   private alarmPending = false;
   private corruption: string | null = null;
 
@@ -103,6 +101,17 @@ export class NamespaceDO extends DurableObject<Env> {
     this.ids = new IdIndex(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
+    this.writer = new NamespaceWriter({
+      storage: ctx.storage,
+      meta: this.meta,
+      wal: this.wal,
+      ids: this.ids,
+      memtable: this.memtable,
+      store: this.store,
+      config: this.config,
+      requireState: () => this.requireState(),
+      scheduleFlush: (state) => this.ensureAlarm(state),
+    });
     ctx.blockConcurrencyWhile(async () => this.replay());
   }
 
@@ -199,15 +208,6 @@ export class NamespaceDO extends DurableObject<Env> {
     return capture(() => this.describeState(this.requireState()));
   }
 
-  private checkBackpressure(state: NamespaceState): void {
-    if (state.wal_bytes > this.config.walMaxBytes) {
-      throw new BackpressureError(
-        `write: the namespace has ${state.wal_bytes} unflushed WAL bytes (cap ${this.config.walMaxBytes}); retry after the flush catches up`,
-        1000,
-      );
-    }
-  }
-
   private async ensureAlarm(state: NamespaceState): Promise<void> {
     if (this.alarmPending) return;
     this.alarmPending = true;
@@ -215,71 +215,20 @@ export class NamespaceDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
-  /**
-   * Appends one entry and applies it to the id index and state, all in one transaction;
-   * `applyToIds` returns the change in live documents.
-   */
-  private append(state: NamespaceState, entry: WalEntry, schema: Schema, applyToIds: () => number): void {
-    const payload = encodeWalEntry(entry);
-    this.ctx.storage.transactionSync(() => {
-      const bytes = this.wal.append(entry.seq, lastSeqOf(entry), payload);
-      const documentsDelta = applyToIds();
-      this.meta.setState({
-        ...state,
-        schema,
-        next_seq: lastSeqOf(entry) + 1,
-        documents: state.documents + documentsDelta,
-        wal_entries: state.wal_entries + 1,
-        wal_bytes: state.wal_bytes + bytes,
-        updated_at: entry.ts,
-      });
-    });
-    this.memtable.apply(entry);
+  async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(() => this.writer.upsert(batch, condition));
   }
 
-  async upsert(batch: UpsertBatch): Promise<Result<WriteResult>> {
-    return capture(async () => {
-      const state = this.requireState();
-      const norm = normalizeUpsert(state.schema, batch);
-      this.checkBackpressure(state);
-      const entry: WalEntry = {
-        seq: state.next_seq,
-        ts: Date.now(),
-        op: "upsert",
-        ids: batch.ids,
-        attrs: norm.attrs,
-      };
-      if (batch.vectors && batch.dims > 0) {
-        entry.vectors = batch.vectors;
-        entry.dims = batch.dims;
-      }
-      this.append(state, entry, norm.schema, () => this.ids.recordUpserts(batch.ids.map(idKey), entry.seq));
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: batch.ids.length, sequence: lastSeqOf(entry) };
-    });
+  async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(() => this.writer.patch(batch, condition));
   }
 
-  async deleteIds(ids: DocId[]): Promise<Result<WriteResult>> {
-    return capture(async () => {
-      const state = this.requireState();
-      this.checkBackpressure(state);
-      const seen = new Set<string>();
-      const existing = ids.filter((id) => {
-        const key = idKey(id);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return this.ids.exists(key);
-      });
-      if (existing.length === 0) return { affected: 0, sequence: state.next_seq - 1 };
-      const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids: existing };
-      this.append(state, entry, state.schema, () => {
-        let removed = 0;
-        for (let i = 0; i < existing.length; i++) if (this.ids.recordDelete(idKey(existing[i]), entry.seq + i)) removed--;
-        return removed;
-      });
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: existing.length, sequence: lastSeqOf(entry) };
-    });
+  async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(() => this.writer.deleteIds(ids, condition));
+  }
+
+  async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
+    return capture(() => this.writer.deleteByFilter(filter));
   }
 
   /**

@@ -15,7 +15,7 @@ import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
 import type { DocId } from "../core/types.ts";
-import type { UpsertBatch } from "../core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { CacheApiEdge } from "../storage/cache-api-edge.ts";
 import { type IoStats, cacheHitRatio, newIoStats } from "../storage/io-stats.ts";
@@ -26,7 +26,7 @@ import { EntryLru, blockCache } from "./isolate-cache.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
-export type NamespaceRpc = Pick<NamespaceDO, "create" | "describe" | "upsert" | "deleteIds" | "query" | "fetchIds" | "drop" | "flush">;
+export type NamespaceRpc = Pick<NamespaceDO, "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "query" | "fetchIds" | "drop" | "flush">;
 
 interface KnownManifest {
   token: string;
@@ -137,12 +137,20 @@ export class NamespaceService {
     knownManifests.delete(this.cacheKey(ns));
   }
 
-  async upsert(ns: string, batch: UpsertBatch): Promise<WriteResult> {
-    return this.call(ns, this.stub(ns).upsert(batch));
+  async upsert(ns: string, batch: UpsertBatch, condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).upsert(batch, condition));
   }
 
-  async deleteIds(ns: string, ids: DocId[]): Promise<WriteResult> {
-    return this.call(ns, this.stub(ns).deleteIds(ids));
+  async patch(ns: string, batch: PatchBatch, condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).patch(batch, condition));
+  }
+
+  async deleteIds(ns: string, ids: DocId[], condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).deleteIds(ids, condition));
+  }
+
+  async deleteByFilter(ns: string, filter: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).deleteByFilter(filter));
   }
 
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
