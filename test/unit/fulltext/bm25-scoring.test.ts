@@ -191,7 +191,7 @@ describe("BM25 over segments + WAL tail with dead documents", () => {
     let skipped = 0;
     for (let q = 0; q < 150; q++) {
       const text = randomText(ns.rnd, ns.pick, 1, 8);
-      const weights = q % 3 === 0 ? { title: 1 + ns.rnd() * 2, body: 1 } : { body: 1 };
+      const weights: Record<string, number> = q % 3 === 0 ? { title: 1 + ns.rnd() * 2, body: 1 } : { body: 1 };
       const query = planFullTextQuery(text, weights, CONFIGS);
       const k = [1, 5, 10, 50][q % 4];
       const pruned = await engineSearch(ns, query, k);
