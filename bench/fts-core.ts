@@ -267,7 +267,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const heapMb = () => process.memoryUsage().heapUsed / 1e6;
-const externalMb = () => (process.memoryUsage().external + process.memoryUsage().arrayBuffers) / 1e6;
+const externalMb = () => process.memoryUsage().arrayBuffers / 1e6;
 
 async function scaleSection(totalDocs: number): Promise<Array<string | number>[]> {
   const rnd = mulberry32(totalDocs);
@@ -347,7 +347,7 @@ async function main(): Promise<void> {
     rows,
   );
   console.log("cold = fresh readers per query over in-memory bytes (decode cost, no network); warm = readers and decoded postings kept.");
-  console.log("build live MB = live heap+external of one segment build after adding rows and after finish() (gc'd checkpoints; finish() briefly adds 8 bytes per posting for its sort); warm query-state MB = readers' caches after all queries.");
+  console.log("build live MB = live heap + ArrayBuffers of one segment build after adding rows and after finish() (gc'd checkpoints; finish() briefly adds 6 bytes per posting for its sort); warm query-state MB = readers' caches after all queries.");
 }
 
 await main();

@@ -191,6 +191,17 @@ describe("whole index object", () => {
     expect([seqs.seqAt(0), seqs.seqAt(2), seqs.ordOf(11)]).toEqual([10, 15, 1]);
   });
 
+  it("keeps term frequencies above 16 bits exact", async () => {
+    const w = new FullTextIndexWriter({ body: configs.body });
+    w.addDocument(1, { body: "x ".repeat(70000) + "y" });
+    w.addDocument(2, { body: "x x" });
+    const r = await FullTextIndexReader.open(memoryRangeReader(w.finish()));
+    const body = r.field("body")!;
+    const [x] = await r.lookupTerms(body, ["x"]);
+    const c = (await r.postings(body, "x", x!)).cursor();
+    expect([c.next(), c.tf, c.next(), c.tf]).toEqual([0, 70000, 1, 2]);
+  });
+
   it("is deterministic: same rows, same bytes", () => {
     expect(buildObject()).toEqual(buildObject());
   });

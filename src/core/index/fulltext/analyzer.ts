@@ -31,7 +31,6 @@ export interface Analyzer {
   queryTerms(text: string): QueryTerm[];
 }
 
-const encoder = new TextEncoder();
 
 function utf8Length(s: string): number {
   let n = s.length;
@@ -58,7 +57,7 @@ function stopwordSet(lang: LanguageSpec): Set<string> {
 
 const GREEK_MARKS = /\p{M}/gu;
 
-function lowercaser(config: FullTextConfig, lang: LanguageSpec): (t: string) => string {
+function lowercaser(config: FullTextConfig): (t: string) => string {
   if (config.language === "turkish") return (t) => t.toLocaleLowerCase("tr");
   if (config.language === "greek") {
     return (t) => {
@@ -68,13 +67,12 @@ function lowercaser(config: FullTextConfig, lang: LanguageSpec): (t: string) => 
         : lower;
     };
   }
-  void lang;
   return (t) => t.toLowerCase();
 }
 
 export function createAnalyzer(config: FullTextConfig): Analyzer {
   const lang = LANGUAGES[config.language];
-  const lower = lowercaser(config, lang);
+  const lower = lowercaser(config);
   const stop = config.remove_stopwords ? stopwordSet(lang) : undefined;
   const stem = config.stemming ? lang.stem : undefined;
   const maxBytes = config.max_token_length;
@@ -122,7 +120,3 @@ export function createAnalyzer(config: FullTextConfig): Analyzer {
   };
 }
 
-/** Exposed for the index writer, which must refuse terms its format cannot hold. */
-export function termByteLength(term: string): number {
-  return encoder.encode(term).length;
-}

@@ -3,9 +3,10 @@
  * when compaction rebuilds. It owns in-memory accumulation and the order sections are written in; the byte
  * layout of each section is documented in its own module (index-directory.ts has the whole-object picture).
  *
- * Memory: about 12 bytes per (document, distinct term) pair while adding, plus 8 more during finish() (a
- * counting sort by term), plus the term strings and the output bytes. It grows with the segment, never with
- * the namespace; callers bound it by bounding segment size.
+ * Memory: 6 bytes per (document, distinct term) pair and 8 bytes per document and field while adding (term
+ * ids and tfs in fixed-size chunks, no doubling slack), plus 6 more per pair during finish() (a counting sort by
+ * term), plus the term strings and the output bytes. It grows with the segment, never with the namespace;
+ * callers bound it by bounding segment size.
  */
 
 import { InvalidArgumentError } from "../../errors.ts";
@@ -21,18 +22,29 @@ import { TermDictWriter } from "./term-dict.ts";
 /** A field value as stored in a row: string, []string, or absent. */
 export type TextValue = string | readonly string[] | null | undefined;
 
-class GrowableU32 {
-  data = new Uint32Array(1024);
+const CHUNK_SHIFT = 16;
+const CHUNK = 1 << CHUNK_SHIFT;
+
+/** Append-only array in fixed 64Ki-element chunks: no over-allocation beyond one chunk, no copy on growth. */
+class ChunkedArray<T extends Uint32Array | Uint16Array> {
+  readonly chunks: T[] = [];
   length = 0;
+  private readonly make: (n: number) => T;
+  constructor(make: (n: number) => T) {
+    this.make = make;
+  }
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+    const c = this.length >>> CHUNK_SHIFT;
+    if (c === this.chunks.length) this.chunks.push(this.make(CHUNK));
+    this.chunks[c][this.length & (CHUNK - 1)] = v;
+    this.length++;
+  }
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_SHIFT][i & (CHUNK - 1)];
   }
 }
+
+const TF_OVERFLOW = 0xffff;
 
 /** The analysis options that decide tokens, as stored in the directory to detect config changes. */
 export function analysisFingerprint(c: FullTextConfig): string {
@@ -48,10 +60,13 @@ class FieldAccumulator {
   readonly analyzer: Analyzer;
   readonly termIds = new Map<string, number>();
   readonly terms: string[] = [];
-  readonly postTerm = new GrowableU32();
-  readonly postOrd = new GrowableU32();
-  readonly postTf = new GrowableU32();
-  readonly lengths = new GrowableU32();
+  /** Postings in document order: term id and tf; document d owns [docStart[d], docStart[d + 1]). */
+  readonly postTerm = new ChunkedArray((n) => new Uint32Array(n));
+  readonly postTf = new ChunkedArray((n) => new Uint16Array(n));
+  /** Real tf of postings whose tf does not fit 16 bits, by posting index. */
+  readonly tfOverflow = new Map<number, number>();
+  readonly docStart = new ChunkedArray((n) => new Uint32Array(n));
+  readonly lengths = new ChunkedArray((n) => new Uint32Array(n));
   docsWithField = 0;
   totalLength = 0;
   private readonly docTf = new Map<number, number>();
@@ -62,7 +77,8 @@ class FieldAccumulator {
     this.analyzer = createAnalyzer(config);
   }
 
-  add(ord: number, tokens: readonly string[]): void {
+  add(tokens: readonly string[]): void {
+    this.docStart.push(this.postTerm.length);
     this.lengths.push(tokens.length);
     if (tokens.length === 0) return;
     this.docsWithField++;
@@ -79,9 +95,9 @@ class FieldAccumulator {
       tf.set(id, (tf.get(id) ?? 0) + 1);
     }
     for (const [id, n] of tf) {
+      if (n >= TF_OVERFLOW) this.tfOverflow.set(this.postTerm.length, n);
       this.postTerm.push(id);
-      this.postOrd.push(ord);
-      this.postTf.push(n);
+      this.postTf.push(Math.min(n, TF_OVERFLOW));
     }
   }
 }
@@ -110,9 +126,8 @@ export class FullTextIndexWriter {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new InvalidArgumentError(`fts writer: seq ${seq} is not a uint < 2^53`);
     const last = this.seqs.length === 0 ? -1 : this.seqs[this.seqs.length - 1];
     if (seq <= last) throw new InvalidArgumentError(`fts writer: seq ${seq} after ${last} (rows must be in seq order)`);
-    const ord = this.seqs.length;
     this.seqs.push(seq);
-    for (let i = 0; i < this.fields.length; i++) this.fields[i].add(ord, tokensByField[i] ?? []);
+    for (let i = 0; i < this.fields.length; i++) this.fields[i].add(tokensByField[i] ?? []);
   }
 
   /** Encodes the index object. The writer must not be used afterwards. */
@@ -136,20 +151,28 @@ export class FullTextIndexWriter {
 function writeField(w: ByteWriter, f: FieldAccumulator, docCount: number): FieldDirectory {
   const numTerms = f.terms.length;
   const n = f.postTerm.length;
-  // Counting sort of postings by term id; stable, so ordinals stay increasing within a term.
+  // Counting sort of postings by term id; documents are visited in order, so ordinals stay increasing per term.
   const starts = new Uint32Array(numTerms + 1);
-  const termOf = f.postTerm.data;
-  for (let i = 0; i < n; i++) starts[termOf[i] + 1]++;
+  f.postTerm.chunks.forEach((chunk, c) => {
+    const limit = Math.min(CHUNK, n - c * CHUNK);
+    for (let i = 0; i < limit; i++) starts[chunk[i] + 1]++;
+  });
   for (let t = 0; t < numTerms; t++) starts[t + 1] += starts[t];
   const ords = new Uint32Array(n);
-  const tfs = new Uint32Array(n);
+  const tfs = f.tfOverflow.size > 0 ? new Uint32Array(n) : new Uint16Array(n);
   const fill = starts.slice(0, numTerms);
-  for (let i = 0; i < n; i++) {
-    const at = fill[termOf[i]]++;
-    ords[at] = f.postOrd.data[i];
-    tfs[at] = f.postTf.data[i];
+  for (let d = 0; d < docCount; d++) {
+    const end = d + 1 < docCount ? f.docStart.get(d + 1) : n;
+    for (let i = f.docStart.get(d); i < end; i++) {
+      const at = fill[f.postTerm.get(i)]++;
+      ords[at] = d;
+      tfs[at] = f.postTf.get(i) === TF_OVERFLOW ? f.tfOverflow.get(i)! : f.postTf.get(i);
+    }
   }
-  const lengths = f.lengths.data;
+  f.postTerm.chunks.length = 0; // release the accumulation before encoding
+  f.postTf.chunks.length = 0;
+  const lengths = new Uint32Array(docCount);
+  for (let d = 0; d < docCount; d++) lengths[d] = f.lengths.get(d);
   const order = Array.from({ length: numTerms }, (_, i) => i).sort((a, b) =>
     f.terms[a] < f.terms[b] ? -1 : f.terms[a] > f.terms[b] ? 1 : 0,
   );
