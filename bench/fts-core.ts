@@ -319,8 +319,8 @@ async function scaleSection(totalDocs: number): Promise<Array<string | number>[]
     await runQuery(readers, q);
     warm.push(performance.now() - t0);
   }
-  gc();
-  const warmMem = heapMb() + externalMb() - baseQueryMem;
+  const warmMem = readers.reduce((s, r) => s + r.memoryBytes, 0) / 1e6;
+  void baseQueryMem;
   const cold: number[] = [];
   for (const q of queries.slice(0, 100)) {
     const t0 = performance.now();
@@ -343,11 +343,11 @@ async function main(): Promise<void> {
   for (const n of QUICK ? [100_000] : [100_000, 1_000_000]) rows.push(...(await scaleSection(n)));
   table(
     `Generated corpus (Zipf s=${ZIPF_S}, ${VOCAB.toLocaleString("en-US")}-word vocabulary, 10-90 words/doc, ${SEGMENT_DOCS.toLocaleString("en-US")} docs/segment, defaults analyzer, top-10, 200 queries of 1-4 terms)`,
-    ["docs", "segments", "build docs/s", "index bytes/doc", "warm p50 ms", "warm p99 ms", "cold p50 ms", "cold p99 ms", "build live MB", "warm query-state MB"],
+    ["docs", "segments", "build docs/s", "index bytes/doc", "warm p50 ms", "warm p99 ms", "cold p50 ms", "cold p99 ms", "build live MB", "warm reader MB"],
     rows,
   );
   console.log("cold = fresh readers per query over in-memory bytes (decode cost, no network); warm = readers and decoded postings kept.");
-  console.log("build live MB = live heap + ArrayBuffers of one segment build after adding rows and after finish() (gc'd checkpoints; finish() briefly adds 6 bytes per posting for its sort); warm query-state MB = readers' caches after all queries.");
+  console.log("build live MB = live heap + ArrayBuffers of one segment build after adding rows and after finish() (gc'd checkpoints; finish() briefly adds 6 bytes per posting for its sort); warm reader MB = bytes the kept readers hold after all queries (FullTextIndexReader.memoryBytes).");
 }
 
 await main();

@@ -202,6 +202,13 @@ describe("whole index object", () => {
     expect([c.next(), c.tf, c.next(), c.tf]).toEqual([0, 70000, 1, 2]);
   });
 
+  it("handles an empty segment", async () => {
+    const r = await FullTextIndexReader.open(memoryRangeReader(new FullTextIndexWriter(configs).finish()));
+    expect(r.docCount).toBe(0);
+    expect(await r.lookupTerms(r.field("body")!, ["x"])).toEqual([undefined]);
+    expect((await r.seqTable()).ordOf(1)).toBe(-1);
+  });
+
   it("is deterministic: same rows, same bytes", () => {
     expect(buildObject()).toEqual(buildObject());
   });

@@ -5,7 +5,7 @@
  */
 
 import { InvalidArgumentError } from "../../errors.ts";
-import { createAnalyzer, type QueryTerm } from "./analyzer.ts";
+import { createAnalyzer, type Analyzer, type QueryTerm } from "./analyzer.ts";
 import type { FullTextConfig } from "./full-text-config.ts";
 
 export interface FieldQuery {
@@ -17,6 +17,18 @@ export interface FieldQuery {
 
 export interface FullTextQuery {
   fields: FieldQuery[];
+}
+
+/** Analyzers keyed by config object: schemas hand out the same resolved config for every query. */
+const analyzers = new WeakMap<FullTextConfig, Analyzer>();
+
+function analyzerFor(config: FullTextConfig): Analyzer {
+  let a = analyzers.get(config);
+  if (a === undefined) {
+    a = createAnalyzer(config);
+    analyzers.set(config, a);
+  }
+  return a;
 }
 
 /**
@@ -41,7 +53,7 @@ export function planFullTextQuery(
       throw new InvalidArgumentError(`full_text: weight of '${field}' must be a finite number ≥ 0, got ${weight}`);
     }
     if (weight === 0) continue;
-    out.push({ field, weight, config, terms: createAnalyzer(config).queryTerms(text) });
+    out.push({ field, weight, config, terms: analyzerFor(config).queryTerms(text) });
   }
   return { fields: out };
 }

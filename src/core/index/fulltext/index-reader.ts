@@ -46,6 +46,8 @@ export class FullTextIndexReader {
   private readonly postingsCacheBytes: number;
   private readonly fieldnormsCache = new Map<string, Promise<Uint8Array | Uint16Array | Uint32Array>>();
   private seqTablePromise?: Promise<SeqTable>;
+  /** Encoded bytes of the dictionary blocks, fieldnorms and seq table fetched so far (kept for the reader's life). */
+  private retainedBytes = 0;
   /** Per dead-seq set: sorted dead ordinals of this segment (identity-keyed, so a new set recomputes). */
   private readonly deadOrdsCache = new WeakMap<ReadonlySet<number>, Promise<Int32Array>>();
   /** Per dead-seq set: dead documents holding "field\u0000term". */
@@ -68,6 +70,14 @@ export class FullTextIndexReader {
         ? tail.subarray(footer.directoryOffset - tailStart, footer.directoryOffset - tailStart + footer.directoryBytes)
         : await readRange(rr, footer.directoryOffset, footer.directoryOffset + footer.directoryBytes, "fts directory");
     return new FullTextIndexReader(rr, decodeDirectory(dirBytes, footer), options);
+  }
+
+  /**
+   * Approximate bytes this reader holds: cached postings regions (LRU-bounded), dictionary blocks,
+   * fieldnorms and the seq table (decoded skip data adds about 10% to postings). For isolate-level budgets.
+   */
+  get memoryBytes(): number {
+    return this.cachedPostingsBytes + this.retainedBytes;
   }
 
   get docCount(): number {
@@ -96,7 +106,10 @@ export class FullTextIndexReader {
       const e = field.blocks[b];
       const start = field.dictBase + e.offset;
       const what = `fts dictionary '${field.name}' block ${b}`;
-      p = readRange(this.rr, start, start + e.bytes, what).then((bytes) => decodeDictBlock(bytes, what));
+      p = readRange(this.rr, start, start + e.bytes, what).then((bytes) => {
+        this.retainedBytes += bytes.length;
+        return decodeDictBlock(bytes, what);
+      });
       p.catch(() => this.dictBlocks.delete(key));
       this.dictBlocks.set(key, p);
     }
@@ -139,9 +152,11 @@ export class FullTextIndexReader {
     let p = this.fieldnormsCache.get(field.name);
     if (p === undefined) {
       const what = `fts fieldnorms '${field.name}'`;
-      p = readRange(this.rr, field.fieldnormsOffset, field.fieldnormsOffset + field.fieldnormsBytes, what).then((b) =>
-        decodeFieldnorms(b, this.directory.docCount, what),
-      );
+      p = readRange(this.rr, field.fieldnormsOffset, field.fieldnormsOffset + field.fieldnormsBytes, what).then((b) => {
+        const norms = decodeFieldnorms(b, this.directory.docCount, what);
+        this.retainedBytes += norms.byteLength;
+        return norms;
+      });
       p.catch(() => this.fieldnormsCache.delete(field.name));
       this.fieldnormsCache.set(field.name, p);
     }
@@ -151,9 +166,10 @@ export class FullTextIndexReader {
   seqTable(): Promise<SeqTable> {
     if (this.seqTablePromise === undefined) {
       const d = this.directory;
-      const p = readRange(this.rr, d.seqTableOffset, d.seqTableOffset + d.seqTableBytes, "fts seq table").then((b) =>
-        SeqTable.decode(b, d.docCount, "fts seq table"),
-      );
+      const p = readRange(this.rr, d.seqTableOffset, d.seqTableOffset + d.seqTableBytes, "fts seq table").then((b) => {
+        this.retainedBytes += b.length;
+        return SeqTable.decode(b, d.docCount, "fts seq table");
+      });
       p.catch(() => (this.seqTablePromise = undefined));
       this.seqTablePromise = p;
     }
