@@ -35,12 +35,16 @@ export class FlushedDocuments {
     return new SegmentReader(reader, info, metadata, this.schema);
   }
 
-  /** Whole documents (all attributes and the vector) of the given flushed versions. */
-  async read(seqs: number[]): Promise<Map<number, RowData>> {
+  /**
+   * Whole documents (all attributes and the vector) of the given flushed versions. With
+   * `skipMissing`, versions no segment holds any more (compacted away) are left out.
+   */
+  async read(seqs: number[], skipMissing = false): Promise<Map<number, RowData>> {
     const out = new Map<number, RowData>();
     const bySegment = new Map<SegmentInfo, number[]>();
     for (const seq of seqs) {
       const seg = segmentForSeq(this.manifest, seq);
+      if (!seg && skipMissing) continue;
       if (!seg) throw new Error(`documents: no segment holds version ${seq}`);
       (bySegment.get(seg) ?? bySegment.set(seg, []).get(seg)!).push(seq);
     }

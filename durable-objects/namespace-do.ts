@@ -10,8 +10,8 @@ import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../s
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
-import { evaluateTail } from "../src/core/query/tail-eval.ts";
-import { type Schema, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
+import { evaluateTail, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
+import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
 import { Memtable } from "../src/core/wal/memtable.ts";
@@ -26,6 +26,7 @@ import { IdIndex } from "./id-index.ts";
 import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
+import { FlushedDocuments } from "./flushed-documents.ts";
 import { NamespaceWriter, type WriteResult } from "./writer.ts";
 
 export type { WriteResult };
@@ -121,6 +122,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.corruption = this.meta.corruption();
     const manifest = this.meta.manifest();
     if (!manifest || this.corruption) return;
+    this.memtable.configureFullText(fullTextFields(this.meta.state()!.schema));
     try {
       for (const entry of this.wal.read(manifest.wal_seq)) this.memtable.apply(entry);
     } catch (err) {
@@ -200,6 +202,7 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.setState(state);
         this.meta.setManifest(manifest);
       });
+      this.memtable.configureFullText(fullTextFields(schema));
       return { created: true, incarnation: state.incarnation, description: this.describeState(state) };
     });
   }
@@ -242,14 +245,46 @@ export class NamespaceDO extends DurableObject<Env> {
       const token = manifestToken(state, manifest);
       const plan = planV1Query(raw, state.schema);
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
+      const fullText = evaluateTailFullText(plan, this.memtable);
       return {
         plan,
         manifest: token === knownManifest ? null : manifest,
         manifestToken: token,
-        tail: { hits, scanned, deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
+        tail: { hits, fullText, scanned: scanned + (fullText ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
         ref: this.ref(state),
         schema: state.schema,
       };
+    });
+  }
+
+  /**
+   * Materializes tail versions a query picked after scoring them in the Worker (full-text and hybrid
+   * queries). A version flushed in the meantime is read from its segment.
+   */
+  async materializeTail(seqs: number[], include: { vector: boolean; attributes: string[] | null }): Promise<Result<Hit[]>> {
+    return capture(async () => {
+      const state = this.requireState();
+      const plan = { includeVector: include.vector, includeAttributes: include.attributes };
+      const out: Hit[] = [];
+      const missing: number[] = [];
+      for (const seq of seqs) {
+        const row = this.memtable.bySequence(seq);
+        if (row) out.push(materializeTailRow(plan, row, 0));
+        else missing.push(seq);
+      }
+      if (missing.length > 0) {
+        const rows = await new FlushedDocuments(this.store, this.meta.manifest()!, state.schema).read(missing, true);
+        for (const row of rows.values()) {
+          out.push({
+            id: row.id,
+            seq: row.seq,
+            score: 0,
+            vector: include.vector ? row.vector : undefined,
+            attributes: projectAttributes(row.attributes, include.attributes),
+          });
+        }
+      }
+      return out;
     });
   }
 
