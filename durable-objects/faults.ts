@@ -10,7 +10,14 @@ export type FaultPoint =
   | "flush:after-segment"
   | "flush:after-deletes"
   | "flush:after-manifest"
-  | "flush:before-commit";
+  | "flush:before-commit"
+  | "compaction:after-plan"
+  | "compaction:after-segment"
+  | "compaction:after-fts"
+  | "compaction:after-deletes"
+  | "compaction:after-manifest"
+  | "compaction:before-commit"
+  | "gc:after-delete";
 
 export class Faults {
   private readonly points = new Set<string>();

@@ -27,6 +27,9 @@ import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
+import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, deadPerSegment, resumeCompactionCommit } from "./compaction.ts";
+import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
+import { GarbageTable } from "./garbage.ts";
 import { NamespaceWriter, type WriteResult } from "./writer.ts";
 
 export type { WriteResult };
@@ -46,6 +49,14 @@ export interface NamespaceDescription {
   created_at: string;
   updated_at: string;
   flushes: number;
+  /** Storage layout and background work (more detail than the stats most clients need). */
+  storage?: {
+    rows_in_segments: number;
+    dead_rows: number;
+    segments_per_tier: Record<string, number>;
+    compaction: { pending: boolean; running: boolean; compactions: number };
+    garbage: { objects: number; oldest_age_ms: number | null };
+  };
 }
 
 export interface QuerySnapshot {
@@ -85,12 +96,14 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly meta: MetaStore;
   private readonly wal: WalTable;
   private readonly ids: IdIndex;
+  private readonly garbage: GarbageTable;
   private readonly memtable = new Memtable();
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
   private store: FaultyBlobStore;
   private readonly writer: NamespaceWriter;
-  private alarmPending = false;
+  /** When the alarm is set for (null: not set by this instance since it started or last ran). */
+  private alarmAt: number | null = null;
   private corruption: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -100,6 +113,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.meta = new MetaStore(this.sql);
     this.wal = new WalTable(this.sql);
     this.ids = new IdIndex(this.sql);
+    this.garbage = new GarbageTable(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
     this.writer = new NamespaceWriter({
@@ -207,15 +221,48 @@ export class NamespaceDO extends DurableObject<Env> {
     });
   }
 
+  /** The description plus storage stats (segments per tier, pending compaction, garbage). */
   async describe(): Promise<Result<NamespaceDescription>> {
-    return capture(() => this.describeState(this.requireState()));
+    return capture(async () => {
+      const state = this.requireState();
+      const description = this.describeState(state);
+      const manifest = this.meta.manifest()!;
+      const ctx = this.compactionContext();
+      const dead = await this.deadCounts(manifest);
+      const garbage = this.garbage.stats();
+      description.storage = {
+        rows_in_segments: manifest.stats.rows,
+        dead_rows: manifest.stats.dead,
+        segments_per_tier: segmentsPerTier(manifest.segments, (i) => dead[i], ctx.policy),
+        compaction: {
+          pending: pickCompaction(manifest.segments, (i) => dead[i], ctx.policy) !== null,
+          running: this.meta.compactionPlan() !== null,
+          compactions: state.compactions ?? 0,
+        },
+        garbage: { objects: garbage.objects, oldest_age_ms: garbage.oldest === null ? null : Date.now() - garbage.oldest },
+      };
+      return description;
+    });
   }
 
-  private async ensureAlarm(state: NamespaceState): Promise<void> {
-    if (this.alarmPending) return;
-    this.alarmPending = true;
+  /** Dead rows per segment of a manifest, remembered for the manifest version last asked about. */
+  private deadCache: { token: string; counts: number[] } | null = null;
+  private async deadCounts(manifest: Manifest): Promise<number[]> {
+    const token = manifestToken(this.meta.state()!, manifest);
+    if (this.deadCache?.token !== token) this.deadCache = { token, counts: await deadPerSegment(this.store, manifest) };
+    return this.deadCache.counts;
+  }
+
+  /** Sets the alarm to `at` unless one is already due no later. */
+  private async scheduleAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private ensureAlarm(state: NamespaceState): Promise<void> {
     const delay = state.wal_bytes >= this.config.flushSliceBytes ? 0 : this.config.flushDelayMs;
-    await this.ctx.storage.setAlarm(Date.now() + delay);
+    return this.scheduleAlarm(Date.now() + delay);
   }
 
   async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
@@ -339,17 +386,17 @@ export class NamespaceDO extends DurableObject<Env> {
         this.wal.deleteAll();
         this.ids.deleteAll();
         this.meta.clearNamespace();
+        this.garbage.clear();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
       this.memtable.clear();
       this.corruption = null;
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now());
+      await this.scheduleAlarm(Date.now());
       return { dropped: true };
     });
   }
 
-  /** Runs one flush now (tests and the `_flush` admin hook); alarms do the same in the background. */
+  /** Runs one flush now; alarms do the same in the background. */
   async flush(): Promise<Result<FlushOutcome | null>> {
     return capture(() => this.flushStep());
   }
@@ -359,6 +406,7 @@ export class NamespaceDO extends DurableObject<Env> {
       {
         storage: this.ctx.storage,
         meta: this.meta,
+        garbage: this.garbage,
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
@@ -368,6 +416,40 @@ export class NamespaceDO extends DurableObject<Env> {
       },
       { sliceBytes: this.config.flushSliceBytes, sliceRows: this.config.flushSliceRows },
     );
+  }
+
+  private compactionContext(): CompactionContext {
+    const cfg = this.config;
+    return {
+      storage: this.ctx.storage,
+      meta: this.meta,
+      garbage: this.garbage,
+      store: this.store,
+      faults: this.faults,
+      now: () => Date.now(),
+      policy: {
+        ...DEFAULT_COMPACTION_POLICY,
+        baseRows: cfg.compactionBaseRows,
+        tierFactor: cfg.compactionTierFactor,
+        minMerge: cfg.compactionMinMerge,
+        maxSegmentRows: cfg.compactionMaxSegmentRows,
+        deadRatio: cfg.compactionDeadRatio,
+      },
+      // A long merge must not starve writers: flush whenever the WAL backlog passes half its cap.
+      between: async () => {
+        if ((this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) await this.flushStep();
+      },
+    };
+  }
+
+  /** Runs one compaction now; alarms do the same in the background. */
+  async compact(): Promise<Result<boolean>> {
+    return capture(async () => {
+      this.requireState();
+      const c = this.compactionContext();
+      await resumeCompactionCommit(c);
+      return compactOnce(c);
+    });
   }
 
   /** Deletes objects of dropped incarnations, a batch at a time; returns true when more remain. */
@@ -385,16 +467,29 @@ export class NamespaceDO extends DurableObject<Env> {
     return prefixes.length > 0;
   }
 
+  /**
+   * Background work, in an order that keeps crash recovery simple: purge deleted incarnations,
+   * finish a compaction's commit, flush the WAL, compact, collect garbage past its grace period.
+   */
   override async alarm(): Promise<void> {
-    this.alarmPending = false;
+    this.alarmAt = null;
     const deadline = Date.now() + ALARM_BUDGET_MS;
     let more = await this.purgeSome(deadline);
+    let later: number | null = null;
     if (!this.corruption && this.meta.state()) {
       try {
-        while (Date.now() < deadline) {
-          const out = await this.flushStep();
-          if (!out) break;
+        const c = this.compactionContext();
+        await resumeCompactionCommit(c);
+        while (Date.now() < deadline && (await this.flushStep())) {
+          // flush until the WAL is empty or the budget is spent
         }
+        let compacting = (this.meta.state()?.wal_entries ?? 0) === 0;
+        while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
+        more ||= compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
+        const cutoff = Date.now() - this.config.gcGraceMs;
+        while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");
+        const oldest = this.garbage.stats().oldest;
+        if (oldest !== null) later = oldest + this.config.gcGraceMs;
       } catch (err) {
         if (err instanceof DataCorruptionError) {
           this.markCorrupt(err.message);
@@ -402,12 +497,9 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         throw err;
       }
-      more ||= (this.meta.state()?.wal_entries ?? 0) > 0;
     }
-    if (more) {
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now());
-    }
+    if (more) await this.scheduleAlarm(Date.now());
+    else if (later !== null) await this.scheduleAlarm(later);
   }
 }
 

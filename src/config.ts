@@ -17,6 +17,17 @@ export interface EngineConfig {
   isolateCacheBytes: number;
   /** Largest request body accepted. */
   maxBodyBytes: number;
+  /** How long objects outlive the last manifest that referenced them (in-flight readers). */
+  gcGraceMs: number;
+  /** Compaction: segments below this many rows are tier 0; tiers grow by compactionTierFactor. */
+  compactionBaseRows: number;
+  compactionTierFactor: number;
+  /** Compaction: how many segments of one tier make a merge. */
+  compactionMinMerge: number;
+  /** Compaction: a merge stops growing a segment past this many live rows. */
+  compactionMaxSegmentRows: number;
+  /** Compaction: a segment with at least this fraction of dead rows is rewritten. */
+  compactionDeadRatio: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -27,6 +38,12 @@ export const DEFAULT_CONFIG: EngineConfig = {
   eventualStalenessMs: 10_000,
   isolateCacheBytes: 48 << 20,
   maxBodyBytes: 32 << 20,
+  gcGraceMs: 10 * 60_000,
+  compactionBaseRows: 10_000,
+  compactionTierFactor: 4,
+  compactionMinMerge: 4,
+  compactionMaxSegmentRows: 250_000,
+  compactionDeadRatio: 0.3,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -37,6 +54,12 @@ const VARS: Record<keyof EngineConfig, string> = {
   eventualStalenessMs: "ELACSYM_EVENTUAL_STALENESS_MS",
   isolateCacheBytes: "ELACSYM_ISOLATE_CACHE_BYTES",
   maxBodyBytes: "ELACSYM_MAX_BODY_BYTES",
+  gcGraceMs: "ELACSYM_GC_GRACE_MS",
+  compactionBaseRows: "ELACSYM_COMPACTION_BASE_ROWS",
+  compactionTierFactor: "ELACSYM_COMPACTION_TIER_FACTOR",
+  compactionMinMerge: "ELACSYM_COMPACTION_MIN_MERGE",
+  compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
+  compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
 };
 
 export function readConfig(env: object): EngineConfig {

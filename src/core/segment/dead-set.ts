@@ -57,6 +57,12 @@ export class DeadSet {
     return false;
   }
 
+  /** The versions in the set, ascending. */
+  values(): number[] {
+    if (!this.extra) return Array.from(this.sorted);
+    return [...new Set([...this.sorted, ...this.extra])].sort((a, b) => a - b);
+  }
+
   /** The dead versions within [min, max] (one segment's range), as a Set. */
   inRange(min: number, max: number): Set<number> {
     const a = this.sorted;
