@@ -48,6 +48,14 @@ export interface NamespaceDescription {
 export interface WriteResult {
   affected: number;
   sequence: number;
+  /** The namespace's usage after this write, for tenant quotas: live documents and stored bytes. */
+  usage: NamespaceUsage;
+}
+
+export interface NamespaceUsage {
+  documents: number;
+  /** Segments, deletion files and unflushed WAL. */
+  stored_bytes: number;
 }
 
 export interface QuerySnapshot {
@@ -156,6 +164,16 @@ export class NamespaceDO extends DurableObject<Env> {
     };
   }
 
+  /** Live documents and stored bytes, reported to the tenant's usage after every write. */
+  private usage(): NamespaceUsage {
+    const state = this.meta.state();
+    const manifest = this.meta.manifest();
+    let bytes = state?.wal_bytes ?? 0;
+    for (const s of manifest?.segments ?? []) bytes += s.bytes;
+    for (const d of manifest?.deletes ?? []) bytes += d.bytes;
+    return { documents: state?.documents ?? 0, stored_bytes: bytes };
+  }
+
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
   async create(input: { tenant: string; name: string; schema: unknown }): Promise<Result<{ created: boolean; incarnation: string; description: NamespaceDescription }>> {
@@ -255,7 +273,7 @@ export class NamespaceDO extends DurableObject<Env> {
       }
       this.append(state, entry, norm.schema, () => this.ids.recordUpserts(batch.ids.map(idKey), entry.seq));
       await this.ensureAlarm(this.meta.state()!);
-      return { affected: batch.ids.length, sequence: lastSeqOf(entry) };
+      return { affected: batch.ids.length, sequence: lastSeqOf(entry), usage: this.usage() };
     });
   }
 
@@ -270,7 +288,7 @@ export class NamespaceDO extends DurableObject<Env> {
         seen.add(key);
         return this.ids.exists(key);
       });
-      if (existing.length === 0) return { affected: 0, sequence: state.next_seq - 1 };
+      if (existing.length === 0) return { affected: 0, sequence: state.next_seq - 1, usage: this.usage() };
       const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids: existing };
       this.append(state, entry, state.schema, () => {
         let removed = 0;
@@ -278,7 +296,7 @@ export class NamespaceDO extends DurableObject<Env> {
         return removed;
       });
       await this.ensureAlarm(this.meta.state()!);
-      return { affected: existing.length, sequence: lastSeqOf(entry) };
+      return { affected: existing.length, sequence: lastSeqOf(entry), usage: this.usage() };
     });
   }
 
