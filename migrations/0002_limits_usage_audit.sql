@@ -14,8 +14,9 @@ CREATE TABLE tenant_limits (
 
 -- Usage as last reported by the tenant's Durable Object (durable-objects/tenant-do.ts), which holds
 -- the live counters and copies them here from its alarm: D1 is never written per request.
+-- (No foreign key: a background copy must never fail on it and hold back the audit entries it carries.)
 CREATE TABLE tenant_usage (
-  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  tenant_id TEXT PRIMARY KEY,
   documents INTEGER NOT NULL DEFAULT 0,
   stored_bytes INTEGER NOT NULL DEFAULT 0,
   write_requests INTEGER NOT NULL DEFAULT 0,

@@ -13,6 +13,8 @@ export interface Env {
    * several comma-separated tokens (rotation). Unset: the admin API answers 503.
    */
   ELACSYM_ADMIN_TOKEN?: string;
+  /** Counts failed authentications per client address (Workers Rate Limiting binding; optional). */
+  AUTH_FAILURE_LIMITER?: RateLimit;
   /** How long an isolate trusts a verified API key (the revocation delay), default 30000. */
   ELACSYM_AUTH_CACHE_MS?: string;
 }

@@ -4,10 +4,11 @@
  * Rate limits: each isolate draws tokens from the tenant Durable Object's token bucket in leases of
  * up to a tenth of the per-second rate and spends them locally, so a busy isolate calls the object
  * about ten times a second per kind and an idle tenant's requests call it once each. Leases expire
- * after LEASE_TTL_MS. Precision: over any interval T the tenant is admitted at most
- * rate·(1 + T + LEASE_TTL_MS) requests (T in seconds) across all isolates; tokens leased to an isolate that does
- * not use them in time are lost, so under load spread over many isolates admissions can fall short
- * of the rate by up to one lease per isolate per second.
+ * after LEASE_TTL_MS. Precision: over any interval of T seconds the tenant is admitted at most
+ * rate × (T + 2) requests across all isolates (one second of burst, plus tokens leased up to one
+ * lease lifetime before the interval); tokens leased to an isolate that does not use them in time
+ * are lost, so under load spread over many isolates admissions can fall short of the rate by up to
+ * one lease (a tenth of the rate) per isolate per second.
  *
  * Quotas: documents and stored bytes are checked before an upsert against the tenant's usage as of
  * this isolate's last exchange with the tenant object (every lease and every write report refresh

@@ -20,6 +20,7 @@ import type { Env } from "../../env.ts";
 import type { AuthInfo } from "../../service/access.ts";
 import { EntryLru } from "../../service/isolate-cache.ts";
 import type { AppEnv } from "../context.ts";
+import { noteAuthFailure, refuseIfBlocked } from "./auth-failures.ts";
 
 export { type AuthInfo, authorize, clampListPrefix } from "../../service/access.ts";
 
@@ -79,15 +80,22 @@ async function verify(env: Env, key: string): Promise<Verdict> {
   return { refusal: "auth: invalid API key" };
 }
 
-/** The caller's identity, or a 401 error. */
-export async function authenticate(env: Env, authorization: string | undefined, now = Date.now()): Promise<AuthInfo> {
+/**
+ * The caller's identity, or a 401 error (429 while `clientAddress` has too many failed attempts and
+ * the key is not cached). `now` is injectable to test the cache's time bound.
+ */
+export async function authenticate(env: Env, authorization: string | undefined, options: { now?: number; clientAddress?: string | null } = {}): Promise<AuthInfo> {
+  const now = options.now ?? Date.now();
+  const address = options.clientAddress ?? null;
   const key = bearerToken(authorization);
   if (!key) throw new EngineError("UNAUTHENTICATED", "auth: missing API key; send 'Authorization: Bearer <key>'");
   const cacheKey = await keyDigest(key);
   let entry = verified.get(cacheKey);
   if (!entry || now - entry.at >= authCacheMs(env)) {
+    refuseIfBlocked(address, now);
     entry = { verdict: await verify(env, key), at: now };
     verified.set(cacheKey, entry);
+    if ("refusal" in entry.verdict && entry.verdict.keyId === undefined) await noteAuthFailure(env, address, now);
   }
   const verdict = entry.verdict;
   if ("refusal" in verdict) throw new EngineError("UNAUTHENTICATED", verdict.refusal);
@@ -98,7 +106,7 @@ export async function authenticate(env: Env, authorization: string | undefined, 
 /** Authenticates the request's API key and stores the caller as `c.get("auth")`. */
 export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set("auth", await authenticate(c.env, c.req.header("authorization")));
+    c.set("auth", await authenticate(c.env, c.req.header("authorization"), { clientAddress: c.req.header("cf-connecting-ip") ?? null }));
     await next();
   };
 }

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { AUTH_BLOCK_MS, refuseIfBlocked } from "../../../src/api/middleware/auth-failures.ts";
 import { AUTH_CACHE_MS, authenticate, clearAuthCache } from "../../../src/api/middleware/auth.ts";
 import { admin, adminTenant, sleep } from "../../helpers/admin.ts";
 import { api } from "../../helpers/api.ts";
@@ -129,8 +130,8 @@ describe("revocation", () => {
     await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), t.keyId).run();
     const header = `Bearer ${t.key}`;
     const now = Date.now();
-    expect((await authenticate(env, header, now + AUTH_CACHE_MS - 1000)).tenant).toBe(t.id);
-    await expect(authenticate(env, header, now + AUTH_CACHE_MS + 1)).rejects.toThrow("revoked");
+    expect((await authenticate(env, header, { now: now + AUTH_CACHE_MS - 1000 })).tenant).toBe(t.id);
+    await expect(authenticate(env, header, { now: now + AUTH_CACHE_MS + 1 })).rejects.toThrow("revoked");
     // The cache entry refreshed at that later time now holds the refusal.
     clearAuthCache();
     expect((await api("GET", "/v1/namespaces", t.key)).status).toBe(401);
@@ -178,6 +179,53 @@ describe("bad credentials", () => {
     }
     // The admin token is not an API key.
     expect((await api("GET", "/v1/namespaces", "test-admin-token")).status).toBe(401);
+  });
+});
+
+describe("failed authentication throttling", () => {
+  const from = async (address: string | null, key: string, path = "/v1/namespaces") => {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+    if (address) headers["cf-connecting-ip"] = address;
+    const res = await (await import("cloudflare:test")).SELF.fetch(`http://x${path}`, { headers });
+    return { status: res.status, body: (await res.json()) as any, retry: res.headers.get("retry-after-ms") };
+  };
+  const guess = () => `elk_${crypto.randomUUID().replaceAll("-", "")}`;
+
+  it("blocks an address that keeps presenting unknown keys, but not its verified keys or other addresses", async () => {
+    const t = await adminTenant();
+    const fresh = (await keyFor(t.id, { scopes: ["read"] })).key;
+    expect((await from("198.51.100.7", t.key)).status).toBe(200);
+    const statuses: number[] = [];
+    let blocked;
+    // 30 failures per address and minute (windows are aligned to the clock: allow one roll-over).
+    for (let i = 0; i < 61 && !blocked; i++) {
+      const r = await from("198.51.100.7", guess());
+      statuses.push(r.status);
+      if (r.status === 429) blocked = r;
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(blocked).toBeDefined();
+    expect(blocked!.body.error.code).toBe("RATE_LIMITED");
+    expect(blocked!.body.error.message).toMatch(/too many failed authentication attempts/);
+    expect(Number(blocked!.retry)).toBeGreaterThan(AUTH_BLOCK_MS - 5000);
+    expect(Number(blocked!.retry)).toBeLessThanOrEqual(AUTH_BLOCK_MS);
+
+    expect((await from("198.51.100.7", t.key)).status).toBe(200); // verified and cached: no lookup
+    expect((await from("198.51.100.7", fresh)).status).toBe(429); // a lookup: refused while blocked
+    expect((await from("198.51.100.8", guess())).status).toBe(401);
+    expect((await from("198.51.100.8", fresh)).status).toBe(200);
+    expect((await from(null, guess())).status).toBe(401);
+    // The block lasts AUTH_BLOCK_MS.
+    expect(() => refuseIfBlocked("198.51.100.7")).toThrow();
+    expect(() => refuseIfBlocked("198.51.100.7", Date.now() + AUTH_BLOCK_MS + 1)).not.toThrow();
+  });
+
+  it("counts wrong admin tokens too", async () => {
+    let blocked = false;
+    for (let i = 0; i < 61 && !blocked; i++) blocked = (await from("198.51.100.9", `wrong-${i}`, "/admin/tenants")).status === 429;
+    expect(blocked).toBe(true);
+    expect((await from("198.51.100.9", "test-admin-token", "/admin/tenants")).status).toBe(429);
+    expect((await from("198.51.100.10", "test-admin-token", "/admin/tenants")).status).toBe(200);
   });
 });
 
