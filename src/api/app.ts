@@ -10,11 +10,15 @@ import { apiKeyAuth } from "./middleware/auth.ts";
 import { admin } from "./routes/admin.ts";
 import { v1Namespaces } from "./routes/v1-namespaces.ts";
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    const id = c.req.header("x-request-id") ?? crypto.randomUUID();
+    // A client's id is kept only if it is short and plain: it ends up in logs and the audit log.
+    const given = c.req.header("x-request-id");
+    const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", id);
     await next();
     c.header("x-request-id", id);

@@ -285,3 +285,26 @@ describe("audit log", () => {
     });
   });
 });
+
+describe("request ids", () => {
+  it("keeps a plain client request id and replaces anything else before it reaches the audit log", async () => {
+    const t = await adminTenant();
+    const send = async (id: string) => {
+      const res = await (await import("cloudflare:test")).SELF.fetch(`http://x/v1/namespaces/r${Math.random().toString(36).slice(2, 8)}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${t.key}`, "x-request-id": id },
+        body: JSON.stringify({ schema: { vector: { dimensions: 2 } } }),
+      });
+      expect(res.status).toBe(201);
+      return res.headers.get("x-request-id");
+    };
+    expect(await send("client-req.42:a")).toBe("client-req.42:a");
+    for (const bad of ["x".repeat(129), "a b", "a\u0001b", '{"injected":true}']) expect(await send(bad)).toMatch(/^[0-9a-f-]{36}$/);
+    await eventually(async () => {
+      const ids = (await admin("GET", `/audit?tenant=${t.id}`)).body.entries.filter((e: any) => e.action === "namespace.create").map((e: any) => e.request_id);
+      expect(ids).toHaveLength(5);
+      expect(ids).toContain("client-req.42:a");
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    });
+  });
+});
