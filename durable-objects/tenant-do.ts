@@ -84,13 +84,18 @@ export class TenantDO extends DurableObject<Env> {
          sequence INTEGER NOT NULL, at INTEGER NOT NULL, dropped_at INTEGER)`,
     );
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)`);
-    for (const row of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) {
-      if ((COUNTERS as readonly string[]).includes(row.name)) this.counters[row.name as Counter] = row.value;
-    }
+    this.reloadCounters();
     this.recomputeTotals();
     ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });
+  }
+
+  private reloadCounters(): void {
+    for (const name of COUNTERS) this.counters[name] = 0;
+    for (const row of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) {
+      if ((COUNTERS as readonly string[]).includes(row.name)) this.counters[row.name as Counter] = row.value;
+    }
   }
 
   private recomputeTotals(): void {
@@ -151,14 +156,20 @@ export class TenantDO extends DurableObject<Env> {
   /** Stores audit entries and applies the usage they report; durable when this returns. */
   async record(tenant: string, reports: WriteReport[]): Promise<LiveUsage> {
     this.rememberTenant(tenant);
-    this.ctx.storage.transactionSync(() => {
-      for (const r of reports) {
-        this.sql.exec("INSERT INTO outbox (entry) VALUES (?)", JSON.stringify(r.audit));
-        this.bump("rows_written", r.change === "write" ? (r.audit.rows ?? 0) : 0);
-        this.applyNamespaceUsage(r);
-      }
-    });
-    this.recomputeTotals();
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const r of reports) {
+          this.sql.exec("INSERT INTO outbox (entry) VALUES (?)", JSON.stringify(r.audit));
+          this.bump("rows_written", r.change === "write" ? (r.audit.rows ?? 0) : 0);
+          this.applyNamespaceUsage(r);
+        }
+      });
+    } catch (err) {
+      // Rolled back: bring the in-memory figures back to what storage holds.
+      this.reloadCounters();
+      this.recomputeTotals();
+      throw err;
+    }
     await this.scheduleFlush(AUDIT_FLUSH_DELAY_MS);
     return this.liveUsage();
   }
@@ -169,7 +180,8 @@ export class TenantDO extends DurableObject<Env> {
     const row = rows[0];
     const at = r.audit.at;
     if (row && row.dropped_at !== null && at < row.dropped_at) return;
-    const put = (documents: number, storedBytes: number, sequence: number, droppedAt: number | null) =>
+    const alive = row !== undefined && row.dropped_at === null;
+    const put = (documents: number, storedBytes: number, sequence: number, droppedAt: number | null) => {
       this.sql.exec(
         `INSERT INTO ns_usage (name, documents, stored_bytes, sequence, at, dropped_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET documents = excluded.documents, stored_bytes = excluded.stored_bytes,
@@ -181,7 +193,11 @@ export class TenantDO extends DurableObject<Env> {
         at,
         droppedAt,
       );
-    const alive = row !== undefined && row.dropped_at === null;
+      // Totals change by the difference to what the row counted (a dropped row counts nothing).
+      this.totals.documents += documents - (alive ? row.documents : 0);
+      this.totals.stored_bytes += storedBytes - (alive ? row.stored_bytes : 0);
+      this.totals.namespaces += (droppedAt === null ? 1 : 0) - (alive ? 1 : 0);
+    };
     if (r.change === "drop") put(0, 0, 0, at);
     else if (r.change === "create") {
       if (!alive) put(0, 0, 0, null);

@@ -79,8 +79,8 @@ describe("request rates", () => {
     const slow = await adminTenant();
     const fast = await adminTenant();
     await admin("PATCH", `/tenants/${slow.id}/limits`, { query_requests_per_second: 1 });
-    await burst(4, () => api("GET", "/v1/namespaces", slow.key));
-    expect((await api("GET", "/v1/namespaces", slow.key)).status).toBe(429);
+    const slowBurst = await burst(5, () => api("GET", "/v1/namespaces", slow.key));
+    expect(slowBurst.results.some((r) => r.status === 429)).toBe(true);
     const others = await burst(10, () => api("GET", "/v1/namespaces", fast.key));
     expect(others.results.every((r) => r.status === 200)).toBe(true);
   });
