@@ -5,12 +5,12 @@
  * keys with the same bytes and commits once.
  */
 import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
-import { type Manifest, encodeManifest } from "../src/core/segment/manifest.ts";
-import { buildSegment } from "../src/core/segment/segment-writer.ts";
+import { type Manifest, type SegmentInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { buildFullTextIndex, buildSegment } from "../src/core/segment/segment-writer.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
-import { type NamespaceRef, deletesKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
+import { type NamespaceRef, deletesKey, fullTextKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
 import type { Faults } from "./faults.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { FlushPlan, MetaStore } from "./meta-store.ts";
@@ -73,7 +73,13 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     const seg = buildSegment(plan.schema, resolved.upserts);
     const key = segmentKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version);
     await c.store.put(key, seg.bytes);
-    next.segments.push({ key, ...seg.info });
+    const info: SegmentInfo = { key, ...seg.info };
+    const fts = buildFullTextIndex(plan.schema, resolved.upserts);
+    if (fts) {
+      info.fts = { key: fullTextKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version), bytes: fts.byteLength };
+      await c.store.put(info.fts.key, fts);
+    }
+    next.segments.push(info);
     next.stats.rows += seg.info.rows;
   }
   c.faults.hit("flush:after-segment");

@@ -54,12 +54,13 @@ export class IdIndex {
     return distinct - existing;
   }
 
-  /** Records a delete of an existing id; returns false (and records nothing) if it does not exist. */
-  recordDelete(key: string, seq: number): boolean {
-    const prev = this.get(key);
-    if (!prev || prev.deleted) return false;
-    this.sql.exec("UPDATE ids SET seq = ?, deleted = 1 WHERE key = ?", seq, key);
-    return true;
+  /** Records delete versions (keys[i] gets firstSeq + i); the caller passes distinct ids that exist. */
+  recordDeletes(keys: string[], firstSeq: number): void {
+    this.sql.exec(
+      `UPDATE ids SET seq = ? + j.key, deleted = 1
+       FROM json_each(?) AS j WHERE ids.key = j.value AND ids.deleted = 0`,
+      firstSeq, JSON.stringify(keys),
+    );
   }
 
   /** Versions in segments that this slice makes dead (read-only: safe to call on a retried flush). */

@@ -6,17 +6,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type EngineConfig } from "../src/config.ts";
 import { idKey } from "../src/core/codec/id-key.ts";
-import { BackpressureError, ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
+import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
-import { evaluateTail } from "../src/core/query/tail-eval.ts";
-import { type Schema, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
+import { evaluateTail, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
+import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
 import { Memtable } from "../src/core/wal/memtable.ts";
-import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
-import { type UpsertBatch, normalizeUpsert } from "../src/core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../src/core/wal/write-batch.ts";
 import type { Env } from "../src/env.ts";
 import { type NamespaceRef, manifestKey, namespacePrefix } from "../src/storage/keys.ts";
 import { R2BlobStore } from "../src/storage/r2-blob-store.ts";
@@ -27,6 +26,19 @@ import { IdIndex } from "./id-index.ts";
 import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
+import { FlushedDocuments } from "./flushed-documents.ts";
+import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
+
+/** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */
+export interface WriteResult extends WriterResult {
+  usage: NamespaceUsage;
+}
+
+export interface NamespaceUsage {
+  documents: number;
+  /** Segments with their index blobs, deletion files and unflushed WAL. */
+  stored_bytes: number;
+}
 
 /** Alarm work per invocation before yielding to a fresh alarm (well inside the CPU limit). */
 const ALARM_BUDGET_MS = 15_000;
@@ -43,19 +55,6 @@ export interface NamespaceDescription {
   created_at: string;
   updated_at: string;
   flushes: number;
-}
-
-export interface WriteResult {
-  affected: number;
-  sequence: number;
-  /** The namespace's usage after this write, for tenant quotas: live documents and stored bytes. */
-  usage: NamespaceUsage;
-}
-
-export interface NamespaceUsage {
-  documents: number;
-  /** Segments, deletion files and unflushed WAL. */
-  stored_bytes: number;
 }
 
 export interface QuerySnapshot {
@@ -99,6 +98,7 @@ export class NamespaceDO extends DurableObject<Env> {
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
   private store: FaultyBlobStore;
+  private readonly writer: NamespaceWriter;
   private alarmPending = false;
   private corruption: string | null = null;
 
@@ -111,6 +111,17 @@ export class NamespaceDO extends DurableObject<Env> {
     this.ids = new IdIndex(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
+    this.writer = new NamespaceWriter({
+      storage: ctx.storage,
+      meta: this.meta,
+      wal: this.wal,
+      ids: this.ids,
+      memtable: this.memtable,
+      store: this.store,
+      config: this.config,
+      requireState: () => this.requireState(),
+      scheduleFlush: (state) => this.ensureAlarm(state),
+    });
     ctx.blockConcurrencyWhile(async () => this.replay());
   }
 
@@ -120,6 +131,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.corruption = this.meta.corruption();
     const manifest = this.meta.manifest();
     if (!manifest || this.corruption) return;
+    this.memtable.configureFullText(fullTextFields(this.meta.state()!.schema));
     try {
       for (const entry of this.wal.read(manifest.wal_seq)) this.memtable.apply(entry);
     } catch (err) {
@@ -164,16 +176,6 @@ export class NamespaceDO extends DurableObject<Env> {
     };
   }
 
-  /** Live documents and stored bytes, reported to the tenant's usage after every write. */
-  private usage(): NamespaceUsage {
-    const state = this.meta.state();
-    const manifest = this.meta.manifest();
-    let bytes = state?.wal_bytes ?? 0;
-    for (const s of manifest?.segments ?? []) bytes += s.bytes;
-    for (const d of manifest?.deletes ?? []) bytes += d.bytes;
-    return { documents: state?.documents ?? 0, stored_bytes: bytes };
-  }
-
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
   async create(input: { tenant: string; name: string; schema: unknown }): Promise<Result<{ created: boolean; incarnation: string; description: NamespaceDescription }>> {
@@ -209,21 +211,13 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.setState(state);
         this.meta.setManifest(manifest);
       });
+      this.memtable.configureFullText(fullTextFields(schema));
       return { created: true, incarnation: state.incarnation, description: this.describeState(state) };
     });
   }
 
   async describe(): Promise<Result<NamespaceDescription>> {
     return capture(() => this.describeState(this.requireState()));
-  }
-
-  private checkBackpressure(state: NamespaceState): void {
-    if (state.wal_bytes > this.config.walMaxBytes) {
-      throw new BackpressureError(
-        `write: the namespace has ${state.wal_bytes} unflushed WAL bytes (cap ${this.config.walMaxBytes}); retry after the flush catches up`,
-        1000,
-      );
-    }
   }
 
   private async ensureAlarm(state: NamespaceState): Promise<void> {
@@ -233,71 +227,30 @@ export class NamespaceDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
-  /**
-   * Appends one entry and applies it to the id index and state, all in one transaction;
-   * `applyToIds` returns the change in live documents.
-   */
-  private append(state: NamespaceState, entry: WalEntry, schema: Schema, applyToIds: () => number): void {
-    const payload = encodeWalEntry(entry);
-    this.ctx.storage.transactionSync(() => {
-      const bytes = this.wal.append(entry.seq, lastSeqOf(entry), payload);
-      const documentsDelta = applyToIds();
-      this.meta.setState({
-        ...state,
-        schema,
-        next_seq: lastSeqOf(entry) + 1,
-        documents: state.documents + documentsDelta,
-        wal_entries: state.wal_entries + 1,
-        wal_bytes: state.wal_bytes + bytes,
-        updated_at: entry.ts,
-      });
-    });
-    this.memtable.apply(entry);
+  /** Live documents and stored bytes, reported to the tenant's usage after every write. */
+  private withUsage(r: WriterResult): WriteResult {
+    const state = this.meta.state();
+    const manifest = this.meta.manifest();
+    let bytes = state?.wal_bytes ?? 0;
+    for (const s of manifest?.segments ?? []) bytes += s.bytes + (s.fts?.bytes ?? 0);
+    for (const d of manifest?.deletes ?? []) bytes += d.bytes;
+    return { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
   }
 
-  async upsert(batch: UpsertBatch): Promise<Result<WriteResult>> {
-    return capture(async () => {
-      const state = this.requireState();
-      const norm = normalizeUpsert(state.schema, batch);
-      this.checkBackpressure(state);
-      const entry: WalEntry = {
-        seq: state.next_seq,
-        ts: Date.now(),
-        op: "upsert",
-        ids: batch.ids,
-        attrs: norm.attrs,
-      };
-      if (batch.vectors && batch.dims > 0) {
-        entry.vectors = batch.vectors;
-        entry.dims = batch.dims;
-      }
-      this.append(state, entry, norm.schema, () => this.ids.recordUpserts(batch.ids.map(idKey), entry.seq));
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: batch.ids.length, sequence: lastSeqOf(entry), usage: this.usage() };
-    });
+  async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.upsert(batch, condition)));
   }
 
-  async deleteIds(ids: DocId[]): Promise<Result<WriteResult>> {
-    return capture(async () => {
-      const state = this.requireState();
-      this.checkBackpressure(state);
-      const seen = new Set<string>();
-      const existing = ids.filter((id) => {
-        const key = idKey(id);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return this.ids.exists(key);
-      });
-      if (existing.length === 0) return { affected: 0, sequence: state.next_seq - 1, usage: this.usage() };
-      const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids: existing };
-      this.append(state, entry, state.schema, () => {
-        let removed = 0;
-        for (let i = 0; i < existing.length; i++) if (this.ids.recordDelete(idKey(existing[i]), entry.seq + i)) removed--;
-        return removed;
-      });
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: existing.length, sequence: lastSeqOf(entry), usage: this.usage() };
-    });
+  async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.patch(batch, condition)));
+  }
+
+  async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, condition)));
+  }
+
+  async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.deleteByFilter(filter)));
   }
 
   /**
@@ -311,14 +264,46 @@ export class NamespaceDO extends DurableObject<Env> {
       const token = manifestToken(state, manifest);
       const plan = planV1Query(raw, state.schema);
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
+      const fullText = evaluateTailFullText(plan, this.memtable);
       return {
         plan,
         manifest: token === knownManifest ? null : manifest,
         manifestToken: token,
-        tail: { hits, scanned, deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
+        tail: { hits, fullText, scanned: scanned + (fullText ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
         ref: this.ref(state),
         schema: state.schema,
       };
+    });
+  }
+
+  /**
+   * Materializes tail versions a query picked after scoring them in the Worker (full-text and hybrid
+   * queries). A version flushed in the meantime is read from its segment.
+   */
+  async materializeTail(seqs: number[], include: { vector: boolean; attributes: string[] | null }): Promise<Result<Hit[]>> {
+    return capture(async () => {
+      const state = this.requireState();
+      const plan = { includeVector: include.vector, includeAttributes: include.attributes };
+      const out: Hit[] = [];
+      const missing: number[] = [];
+      for (const seq of seqs) {
+        const row = this.memtable.bySequence(seq);
+        if (row) out.push(materializeTailRow(plan, row, 0));
+        else missing.push(seq);
+      }
+      if (missing.length > 0) {
+        const rows = await new FlushedDocuments(this.store, this.meta.manifest()!, state.schema).read(missing, true);
+        for (const row of rows.values()) {
+          out.push({
+            id: row.id,
+            seq: row.seq,
+            score: 0,
+            vector: include.vector ? row.vector : undefined,
+            attributes: projectAttributes(row.attributes, include.attributes),
+          });
+        }
+      }
+      return out;
     });
   }
 

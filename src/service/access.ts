@@ -20,7 +20,7 @@ const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
 
 /**
  * 403 unless the key has `scope` and may touch `namespace`. Scopes nest: admin ⊃ write ⊃ read.
- * read: list, describe, query, fetch; write: create namespaces, upsert, delete documents;
+ * read: list, describe, query, fetch; write: create namespaces, upsert, patch, delete documents;
  * admin: delete namespaces.
  */
 export function authorize(info: AuthInfo, scope: Scope, namespace?: string): void {

@@ -12,7 +12,7 @@ import type { NamespaceDescription, WriteResult } from "../../durable-objects/na
 import { D1Catalog, type Scope } from "../catalog/d1-catalog.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { DocId } from "../core/types.ts";
-import type { UpsertBatch } from "../core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { type AuthInfo, authorize, clampListPrefix } from "./access.ts";
 import { NamespaceService, type QueryOutcome } from "./namespace-service.ts";
@@ -44,8 +44,17 @@ export class GuardedNamespaceService {
     await this.gate.admit("write");
   }
 
-  private reportWrite(action: string, namespace: string, r: WriteResult): void {
-    this.gate.report({ action, namespace, rows: r.affected, change: "write", documents: r.usage?.documents, stored_bytes: r.usage?.stored_bytes, sequence: r.sequence });
+  private reportWrite(action: string, namespace: string, r: WriteResult, condition?: unknown): void {
+    this.gate.report({
+      action,
+      namespace,
+      rows: r.affected,
+      change: "write",
+      documents: r.usage?.documents,
+      stored_bytes: r.usage?.stored_bytes,
+      sequence: r.sequence,
+      ...(condition !== undefined && condition !== null ? { detail: { conditional: true } } : {}),
+    });
   }
 
   async create(ns: string, schema: unknown): Promise<{ created: boolean; description: NamespaceDescription }> {
@@ -73,18 +82,35 @@ export class GuardedNamespaceService {
     this.gate.report({ action: "namespace.delete", namespace: ns, rows: null, change: "drop" });
   }
 
-  async upsert(ns: string, batch: UpsertBatch): Promise<WriteResult> {
+  async upsert(ns: string, batch: UpsertBatch, condition?: unknown): Promise<WriteResult> {
     await this.write("write", ns);
     this.gate.checkStorageQuota();
-    const r = await this.inner.upsert(ns, batch);
-    this.reportWrite("documents.upsert", ns, r);
+    const r = await this.inner.upsert(ns, batch, condition);
+    this.reportWrite("documents.upsert", ns, r, condition);
     return r;
   }
 
-  async deleteIds(ns: string, ids: DocId[]): Promise<WriteResult> {
+  /** Patches only change existing documents, but they may grow them: the storage quota applies. */
+  async patch(ns: string, batch: PatchBatch, condition?: unknown): Promise<WriteResult> {
     await this.write("write", ns);
-    const r = await this.inner.deleteIds(ns, ids);
-    this.reportWrite("documents.delete", ns, r);
+    this.gate.checkStorageQuota();
+    const r = await this.inner.patch(ns, batch, condition);
+    this.reportWrite("documents.patch", ns, r, condition);
+    return r;
+  }
+
+  /** Deletes are never refused by a quota: they are how a tenant gets back under one. */
+  async deleteIds(ns: string, ids: DocId[], condition?: unknown): Promise<WriteResult> {
+    await this.write("write", ns);
+    const r = await this.inner.deleteIds(ns, ids, condition);
+    this.reportWrite("documents.delete", ns, r, condition);
+    return r;
+  }
+
+  async deleteByFilter(ns: string, filter: unknown): Promise<WriteResult> {
+    await this.write("write", ns);
+    const r = await this.inner.deleteByFilter(ns, filter);
+    this.reportWrite("documents.delete_by_filter", ns, r);
     return r;
   }
 

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { readConfig } from "../../config.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { parseIncludeAttributesLoose } from "../../core/query/include.ts";
-import { parseIds, parseV1Documents } from "../../core/wal/write-batch.ts";
+import { parseIds, parseV1Documents, parseV1Patches } from "../../core/wal/write-batch.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
@@ -22,6 +22,12 @@ function service(c: AppContext): GuardedNamespaceService {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function onlyKeys(raw: Record<string, unknown>, allowed: string[], shape: string): void {
+  for (const k of Object.keys(raw)) {
+    if (!allowed.includes(k)) throw new InvalidArgumentError(`request: unknown field '${k}' (expected ${shape})`);
+  }
 }
 
 async function body(c: AppContext): Promise<Record<string, unknown>> {
@@ -73,20 +79,33 @@ v1Namespaces.post("/:ns/upsert", async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const raw = await body(c);
-  for (const k of Object.keys(raw)) if (k !== "documents") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"documents": [...]})`);
+  onlyKeys(raw, ["documents", "condition"], '{"documents": [...], "condition"?: F}');
   const batch = parseV1Documents(raw.documents);
-  const r = await service(c).upsert(ns, batch);
+  const r = await service(c).upsert(ns, batch, raw.condition);
   return c.json({ upserted: r.affected, sequence: r.sequence });
+});
+
+v1Namespaces.post("/:ns/patch", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  const raw = await body(c);
+  onlyKeys(raw, ["documents", "condition"], '{"documents": [{"id", "attributes"}], "condition"?: F}');
+  const r = await service(c).patch(ns, parseV1Patches(raw.documents), raw.condition);
+  return c.json({ patched: r.affected, sequence: r.sequence });
 });
 
 v1Namespaces.post("/:ns/delete", async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const raw = await body(c);
-  if (raw.filter !== undefined) throw new InvalidArgumentError("delete: delete by filter is not available in this build yet; pass ids");
-  for (const k of Object.keys(raw)) if (k !== "ids") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"ids": [...]})`);
+  onlyKeys(raw, ["ids", "condition", "filter"], '{"ids": [...], "condition"?: F} or {"filter": F}');
+  if (raw.filter !== undefined) {
+    if (raw.ids !== undefined || raw.condition !== undefined) throw new InvalidArgumentError("delete: pass either ids (with an optional condition) or a filter");
+    const r = await service(c).deleteByFilter(ns, raw.filter);
+    return c.json({ deleted: r.affected, sequence: r.sequence });
+  }
   const { ids } = parseIds(raw.ids, "ids");
-  const r = await service(c).deleteIds(ns, ids);
+  const r = await service(c).deleteIds(ns, ids, raw.condition);
   return c.json({ deleted: r.affected, sequence: r.sequence });
 });
 

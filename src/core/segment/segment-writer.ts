@@ -2,7 +2,8 @@
  * Builds one segment from resolved rows: the Parquet bytes plus the manifest entry describing them.
  * Deterministic: the same rows and schema give the same bytes (a retried flush rewrites identically).
  */
-import type { Schema } from "../schema/schema.ts";
+import { FullTextIndexWriter, type TextValue } from "../index/fulltext/index-writer.ts";
+import { type Schema, fullTextFields } from "../schema/schema.ts";
 import type { AttributeValue } from "../types.ts";
 import type { TailRow } from "../wal/memtable.ts";
 import type { SegmentInfo } from "./manifest.ts";
@@ -10,7 +11,21 @@ import { encodeSegmentParquet } from "./parquet-columns.ts";
 
 export interface BuiltSegment {
   bytes: Uint8Array;
-  info: Omit<SegmentInfo, "key">;
+  info: Omit<SegmentInfo, "key" | "fts">;
+}
+
+/** The full-text index of a segment's rows (ascending seq), or null without full-text attributes. */
+export function buildFullTextIndex(schema: Schema, rows: TailRow[]): Uint8Array | null {
+  const configs = fullTextFields(schema);
+  const fields = Object.keys(configs);
+  if (fields.length === 0) return null;
+  const writer = new FullTextIndexWriter(configs);
+  for (const row of rows) {
+    const values: Record<string, TextValue> = {};
+    for (const f of fields) values[f] = row.attributes[f] as TextValue;
+    writer.addDocument(row.seq, values);
+  }
+  return writer.finish();
 }
 
 /** `rows` must be non-empty and in ascending seq order. */

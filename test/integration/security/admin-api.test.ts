@@ -236,6 +236,8 @@ describe("audit log", () => {
     const created = await api("PUT", "/v1/namespaces/audited", t.key, { schema: { vector: { dimensions: 2 } } });
     const upsert = await api("POST", "/v1/namespaces/audited/upsert", t.key, { documents: [{ id: 1, vector: [0, 0] }, { id: 2, vector: [1, 1] }] });
     await api("POST", "/v1/namespaces/audited/delete", t.key, { ids: [2, 99] });
+    await api("POST", "/v1/namespaces/audited/patch", t.key, { documents: [{ id: 1, attributes: { note: "x" } }], condition: { field: "id", op: "eq", value: 1 } });
+    await api("POST", "/v1/namespaces/audited/delete", t.key, { filter: { field: "id", op: "eq", value: 1 } });
     await api("PUT", "/v1/namespaces/elsewhere", other.key, { schema: { vector: { dimensions: 2 } } });
     await admin("POST", `/tenants/${t.id}/suspend`);
     await admin("POST", `/tenants/${t.id}/resume`);
@@ -253,6 +255,8 @@ describe("audit log", () => {
     expect(byAction("documents.delete")[0]).toMatchObject({ actor: t.keyId, namespace: "audited", rows: 1 });
     expect(byAction("namespace.create")[0]).toMatchObject({ actor: t.keyId, namespace: "audited", request_id: created.headers.get("x-request-id") });
     expect(byAction("namespace.delete")[0]).toMatchObject({ actor: t.keyId, namespace: "audited" });
+    expect(byAction("documents.patch")[0]).toMatchObject({ actor: t.keyId, rows: 1, detail: { conditional: true } });
+    expect(byAction("documents.delete_by_filter")[0]).toMatchObject({ actor: t.keyId, rows: 1 });
     for (const a of ["tenant.create", "key.create", "limits.update", "tenant.suspend", "tenant.resume"]) expect(byAction(a)[0], a).toMatchObject({ actor: "admin" });
     expect(byAction("key.create")[0].detail).toMatchObject({ key_id: t.keyId, scopes: ["read", "write", "admin"] });
     expect(byAction("limits.update")[0].detail).toEqual({ max_namespaces: 50 });

@@ -22,7 +22,10 @@ function probes(ns: string): [string, string, unknown?][] {
   return [
     ["GET", `/v1/namespaces/${ns}`],
     ["POST", `/v1/namespaces/${ns}/upsert`, { documents: [{ id: 9, vector: [9, 9], attributes: { title: "intruder" } }] }],
+    ["POST", `/v1/namespaces/${ns}/patch`, { documents: [{ id: 1, attributes: { title: "defaced" } }] }],
+    ["POST", `/v1/namespaces/${ns}/upsert`, { documents: [{ id: 1, vector: [9, 9] }], condition: { field: "title", op: "eq", value: "secret" } }],
     ["POST", `/v1/namespaces/${ns}/delete`, { ids: [1, 2] }],
+    ["POST", `/v1/namespaces/${ns}/delete`, { filter: { field: "title", op: "glob", value: "*" } }],
     ["POST", `/v1/namespaces/${ns}/fetch`, { ids: [1, 2], include_vector: true }],
     ["POST", `/v1/namespaces/${ns}/query`, { vector: [0, 0], top_k: 10 }],
     ["POST", `/v1/namespaces/${ns}/query`, { vector: [0, 0], top_k: 10, consistency: "eventual" }],
@@ -62,6 +65,7 @@ describe("tenant isolation on every v1 route", () => {
     const fetched = await api("POST", `/v1/namespaces/${ns}/fetch`, b.key, { ids: [1, 2, 9] });
     expect(fetched.status).toBe(200);
     expect(fetched.body.documents.map((d: any) => d.id)).toEqual([1, 2]);
+    expect(fetched.body.documents.map((d: any) => d.attributes.title)).toEqual(["secret", "secret too"]);
     expect((await api("GET", `/v1/namespaces/${ns}`, b.key)).body.documents).toBe(2);
   });
 

@@ -41,7 +41,9 @@ describe("scopes", () => {
     for (const [method, path, body] of [
       ["PUT", "/v1/namespaces/other", { schema: SCHEMA }],
       ["POST", "/v1/namespaces/ns/upsert", { documents: [{ id: 2, vector: [1, 1] }] }],
+      ["POST", "/v1/namespaces/ns/patch", { documents: [{ id: 1, attributes: { a: 1 } }] }],
       ["POST", "/v1/namespaces/ns/delete", { ids: [1] }],
+      ["POST", "/v1/namespaces/ns/delete", { filter: { field: "id", op: "eq", value: 1 } }],
       ["DELETE", "/v1/namespaces/ns"],
     ] as [string, string, unknown?][]) {
       const r = await api(method, path, read, body);
