@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AUTH_BLOCK_MS, refuseIfBlocked } from "../../../src/api/middleware/auth-failures.ts";
-import { AUTH_CACHE_MS, authenticate, clearAuthCache } from "../../../src/api/middleware/auth.ts";
+import { AUTH_CACHE_MS, authCacheMs, authenticate, clearAuthCache } from "../../../src/api/middleware/auth.ts";
 import { admin, adminTenant, sleep } from "../../helpers/admin.ts";
 import { api } from "../../helpers/api.ts";
 
@@ -270,6 +270,9 @@ describe("keys are never stored or logged in clear", () => {
   });
 });
 
-it("documents a revocation delay of 30 s", () => {
+it("documents a revocation delay of 30 s, configurable per deployment", () => {
   expect(AUTH_CACHE_MS).toBe(30_000);
+  expect(authCacheMs(env)).toBe(30_000);
+  expect(authCacheMs({ ...env, ELACSYM_AUTH_CACHE_MS: "5000" })).toBe(5000);
+  expect(authCacheMs({ ...env, ELACSYM_AUTH_CACHE_MS: "soon" })).toBe(30_000);
 });
