@@ -6,7 +6,7 @@
  */
 import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
 import { type Manifest, type SegmentInfo, encodeManifest } from "../src/core/segment/manifest.ts";
-import { buildFullTextIndex, buildSegment } from "../src/core/segment/segment-writer.ts";
+import { SegmentWriter, attributesPresent, buildFullTextIndex } from "../src/core/segment/segment-writer.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
@@ -70,17 +70,23 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
   };
 
   if (resolved.upserts.length > 0) {
-    const seg = buildSegment(plan.schema, resolved.upserts);
-    const key = segmentKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version);
-    await c.store.put(key, seg.bytes);
-    const info: SegmentInfo = { key, ...seg.info };
-    const fts = buildFullTextIndex(plan.schema, resolved.upserts);
+    const rows = resolved.upserts;
+    const seqMin = rows[0].seq;
+    const seqMax = rows[rows.length - 1].seq;
+    const key = segmentKey(ref, seqMin, seqMax, plan.version);
+    const sink = c.store.createWriter(key);
+    const writer = new SegmentWriter(plan.schema, attributesPresent(plan.schema, rows), (bytes) => sink.write(bytes));
+    for (const row of rows) await writer.add(row);
+    const written = await writer.finish();
+    await sink.close();
+    const info: SegmentInfo = { key, seq_min: seqMin, seq_max: seqMax, ...written, level: 0 };
+    const fts = buildFullTextIndex(plan.schema, rows);
     if (fts) {
-      info.fts = { key: fullTextKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version), bytes: fts.byteLength };
+      info.fts = { key: fullTextKey(ref, seqMin, seqMax, plan.version), bytes: fts.byteLength };
       await c.store.put(info.fts.key, fts);
     }
     next.segments.push(info);
-    next.stats.rows += seg.info.rows;
+    next.stats.rows += written.rows;
   }
   c.faults.hit("flush:after-segment");
 
