@@ -30,9 +30,18 @@ import { FlushedDocuments } from "./flushed-documents.ts";
 import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, deadPerSegment, resumeCompactionCommit } from "./compaction.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable } from "./garbage.ts";
-import { NamespaceWriter, type WriteResult } from "./writer.ts";
+import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
 
-export type { WriteResult };
+/** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */
+export interface WriteResult extends WriterResult {
+  usage: NamespaceUsage;
+}
+
+export interface NamespaceUsage {
+  documents: number;
+  /** Segments with their index blobs, deletion files and unflushed WAL. */
+  stored_bytes: number;
+}
 
 /** Alarm work per invocation before yielding to a fresh alarm (well inside the CPU limit). */
 const ALARM_BUDGET_MS = 15_000;
@@ -265,20 +274,30 @@ export class NamespaceDO extends DurableObject<Env> {
     return this.scheduleAlarm(Date.now() + delay);
   }
 
+  /** Live documents and stored bytes, reported to the tenant's usage after every write. */
+  private withUsage(r: WriterResult): WriteResult {
+    const state = this.meta.state();
+    const manifest = this.meta.manifest();
+    let bytes = state?.wal_bytes ?? 0;
+    for (const s of manifest?.segments ?? []) bytes += s.bytes + (s.fts?.bytes ?? 0);
+    for (const d of manifest?.deletes ?? []) bytes += d.bytes;
+    return { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
+  }
+
   async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(() => this.writer.upsert(batch, condition));
+    return capture(async () => this.withUsage(await this.writer.upsert(batch, condition)));
   }
 
   async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(() => this.writer.patch(batch, condition));
+    return capture(async () => this.withUsage(await this.writer.patch(batch, condition)));
   }
 
   async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(() => this.writer.deleteIds(ids, condition));
+    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, condition)));
   }
 
   async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
-    return capture(() => this.writer.deleteByFilter(filter));
+    return capture(async () => this.withUsage(await this.writer.deleteByFilter(filter)));
   }
 
   /**

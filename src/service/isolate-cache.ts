@@ -44,6 +44,9 @@ export class EntryLru<V> {
   clear(): void {
     this.map.clear();
   }
+  entries(): [string, V][] {
+    return [...this.map.entries()];
+  }
 }
 
 /** Clears every isolate cache (tests that measure cold reads). */

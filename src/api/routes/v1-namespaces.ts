@@ -7,7 +7,7 @@ import { readConfig } from "../../config.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { parseIncludeAttributesLoose } from "../../core/query/include.ts";
 import { parseIds, parseV1Documents, parseV1Patches } from "../../core/wal/write-batch.ts";
-import { NamespaceService } from "../../service/namespace-service.ts";
+import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
 import { authorize } from "../middleware/auth.ts";
@@ -15,8 +15,9 @@ import { renderDocument } from "../render.ts";
 
 const MAX_LIST_LIMIT = 1000;
 
-function service(c: AppContext): NamespaceService {
-  return new NamespaceService(c.env, c.get("auth").tenant, deferOf(c));
+/** Every operation goes through the tenant's policy: scopes, prefix, rate limits, quotas, audit. */
+function service(c: AppContext): GuardedNamespaceService {
+  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -44,11 +45,8 @@ v1Namespaces.get("/", async (c) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new InvalidArgumentError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
-  let prefix = c.req.query("prefix") ?? undefined;
-  const keyPrefix = c.get("auth").namespacePrefix;
-  // A prefix-restricted key lists only inside its prefix.
-  if (keyPrefix && !(prefix ?? "").startsWith(keyPrefix)) prefix = keyPrefix.startsWith(prefix ?? "") ? keyPrefix : `${prefix}\u0000none`;
-  const page = await service(c).list({ prefix, cursor: c.req.query("cursor") ?? undefined, limit });
+  // A prefix-restricted key lists only inside its prefix (the service narrows `prefix`).
+  const page = await service(c).list({ prefix: c.req.query("prefix") ?? undefined, cursor: c.req.query("cursor") ?? undefined, limit });
   return c.json({
     namespaces: page.namespaces.map((n) => ({ name: n.name, created_at: new Date(n.created_at).toISOString() })),
     ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
@@ -72,7 +70,7 @@ v1Namespaces.get("/:ns", async (c) => {
 
 v1Namespaces.delete("/:ns", async (c) => {
   const ns = c.req.param("ns");
-  authorize(c.get("auth"), "write", ns);
+  authorize(c.get("auth"), "admin", ns);
   await service(c).drop(ns);
   return c.json({ deleted: true });
 });
