@@ -60,6 +60,7 @@ export interface NamespaceDescription {
   flushes: number;
   /** Storage layout and background work (more detail than the stats most clients need). */
   storage?: {
+    bytes: { segments: number; full_text: number; deletes: number };
     rows_in_segments: number;
     dead_rows: number;
     segments_per_tier: Record<string, number>;
@@ -240,6 +241,11 @@ export class NamespaceDO extends DurableObject<Env> {
       const dead = await this.deadCounts(manifest);
       const garbage = this.garbage.stats();
       description.storage = {
+        bytes: {
+          segments: manifest.segments.reduce((n, s) => n + s.bytes, 0),
+          full_text: manifest.segments.reduce((n, s) => n + (s.fts?.bytes ?? 0), 0),
+          deletes: manifest.deletes.reduce((n, d) => n + d.bytes, 0),
+        },
         rows_in_segments: manifest.stats.rows,
         dead_rows: manifest.stats.dead,
         segments_per_tier: segmentsPerTier(manifest.segments, (i) => dead[i], ctx.policy),

@@ -15,6 +15,8 @@ export interface EngineConfig {
   eventualStalenessMs: number;
   /** In-isolate cache capacity of a Worker. */
   isolateCacheBytes: number;
+  /** 1 to use the Cache API (per data centre) between the isolate cache and R2, 0 to skip it. */
+  edgeCache: number;
   /** Largest request body accepted. */
   maxBodyBytes: number;
   /** How long objects outlive the last manifest that referenced them (in-flight readers). */
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   flushDelayMs: 1000,
   eventualStalenessMs: 10_000,
   isolateCacheBytes: 48 << 20,
+  edgeCache: 1,
   maxBodyBytes: 32 << 20,
   gcGraceMs: 10 * 60_000,
   compactionBaseRows: 10_000,
@@ -53,6 +56,7 @@ const VARS: Record<keyof EngineConfig, string> = {
   flushDelayMs: "ELACSYM_FLUSH_DELAY_MS",
   eventualStalenessMs: "ELACSYM_EVENTUAL_STALENESS_MS",
   isolateCacheBytes: "ELACSYM_ISOLATE_CACHE_BYTES",
+  edgeCache: "ELACSYM_EDGE_CACHE",
   maxBodyBytes: "ELACSYM_MAX_BODY_BYTES",
   gcGraceMs: "ELACSYM_GC_GRACE_MS",
   compactionBaseRows: "ELACSYM_COMPACTION_BASE_ROWS",

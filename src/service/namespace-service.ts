@@ -99,7 +99,7 @@ export class NamespaceService {
     return new ObjectCache({
       store: new R2BlobStore(this.env.BUCKET),
       memory: blockCache(this.config.isolateCacheBytes),
-      edge: typeof caches !== "undefined" ? new CacheApiEdge((caches as unknown as { default: Cache }).default) : null,
+      edge: this.config.edgeCache && typeof caches !== "undefined" ? new CacheApiEdge((caches as unknown as { default: Cache }).default) : null,
       defer: this.defer,
     });
   }

@@ -15,11 +15,12 @@ import type { DeadSet } from "../core/segment/dead-set.ts";
 import type { Manifest, SegmentInfo } from "../core/segment/manifest.ts";
 import type { IoStats } from "../storage/io-stats.ts";
 import type { ObjectCache } from "../storage/object-cache.ts";
-import { EntryLru, parsedCache } from "./isolate-cache.ts";
+import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts";
 import type { CachedSegmentSource } from "./segment-source.ts";
 
 /** Full-text readers kept by the isolate; each bounds its decoded postings. */
 const ftsReaders = new EntryLru<Promise<FullTextIndexReader>>(64);
+onClearIsolateCaches(() => ftsReaders.clear());
 const READER_POSTINGS_CACHE_BYTES = 4 << 20;
 /** The stats of the request currently using the shared readers (attribution is per isolate, best effort). */
 let currentStats: IoStats | null = null;

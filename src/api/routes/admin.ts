@@ -11,6 +11,7 @@ import type { ApiKeyRecord, Tenant } from "../../catalog/d1-catalog.ts";
 import { D1Tenants } from "../../catalog/d1-tenants.ts";
 import { type LimitOverrides, defaultLimits, effectiveLimits, parseLimitsPatch } from "../../catalog/tenant-limits.ts";
 import { EngineError } from "../../core/errors.ts";
+import { clearIsolateCaches } from "../../service/isolate-cache.ts";
 import { tenantStub } from "../../service/tenant-gate.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
@@ -177,4 +178,11 @@ admin.get("/audit", async (c) => {
   const page = await listAudit(c.env.DB, { tenant, cursor, limit });
   auditRead(c, "audit.read", tenant ?? null, tenant !== undefined ? { tenant } : null);
   return c.json(page);
+});
+
+/** Empties this isolate's caches (object blocks, parsed footers, index readers): cold-read measurements. */
+admin.post("/cache/clear", (c) => {
+  clearIsolateCaches();
+  auditRead(c, "cache.clear", null);
+  return c.json({ cleared: true });
 });
