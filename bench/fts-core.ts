@@ -3,8 +3,10 @@
 // generated Zipfian corpora. Run with `npm run bench:fts-core` (add `-- --quick` to skip the 1M-doc run).
 // Datasets are read from ../shared/datasets (override with DATASETS=...); missing datasets are skipped.
 
-import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { TextGenerator, VOCAB, ZIPF_S } from "./lib/corpus.ts";
+import { type BeirDataset, DATASETS, loadBeir, loadSciFactEmbeddings } from "./lib/datasets.ts";
+import { evaluate } from "./lib/ir.ts";
 import { resolveFullTextConfig, type FullTextConfig, type FullTextConfigInput } from "../src/core/index/fulltext/full-text-config.ts";
 import { mergeStats } from "../src/core/index/fulltext/full-text-stats.ts";
 import { planFullTextQuery } from "../src/core/index/fulltext/full-text-query.ts";
@@ -15,8 +17,8 @@ import { TopKCollector } from "../src/core/index/fulltext/top-k-collector.ts";
 import { reciprocalRankFusion } from "../src/core/query/fusion.ts";
 import { memoryRangeReader } from "../src/storage/range-reader.ts";
 
-const DATASETS = process.env.DATASETS ?? resolve(process.cwd(), "../shared/datasets");
 const QUICK = process.argv.includes("--quick");
+const SEGMENT_DOCS = 100_000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 function table(title: string, header: string[], rows: Array<Array<string | number>>): void {
@@ -32,62 +34,6 @@ function table(title: string, header: string[], rows: Array<Array<string | numbe
 function fmt(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString("en-US");
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
-}
-
-// ---------------------------------------------------------------- datasets and metrics
-
-interface BeirDataset {
-  docs: Array<{ id: string; title: string; text: string }>;
-  queries: Map<string, string>;
-  qrels: Map<string, Map<string, number>>;
-}
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
-}
-
-function loadBeir(dir: string): BeirDataset | undefined {
-  if (!existsSync(resolve(dir, "corpus.jsonl"))) return undefined;
-  const docs = readJsonl<{ _id: string; title?: string; text?: string }>(resolve(dir, "corpus.jsonl")).map((d) => ({
-    id: String(d._id), title: d.title ?? "", text: d.text ?? "",
-  }));
-  const queries = new Map(readJsonl<{ _id: string; text: string }>(resolve(dir, "queries.jsonl")).map((q) => [String(q._id), q.text]));
-  const qrels = new Map<string, Map<string, number>>();
-  for (const line of readFileSync(resolve(dir, "qrels/test.tsv"), "utf8").split("\n").slice(1)) {
-    const [q, d, s] = line.trim().split("\t");
-    if (q === undefined || d === undefined || s === undefined) continue;
-    if (!qrels.has(q)) qrels.set(q, new Map());
-    qrels.get(q)!.set(d, Number(s));
-  }
-  return { docs, queries, qrels };
-}
-
-/** nDCG@k with linear gains (trec_eval / pytrec_eval, as BEIR reports). */
-function ndcgAt(ranked: readonly string[], rels: Map<string, number>, k: number): number {
-  let dcg = 0;
-  ranked.slice(0, k).forEach((id, i) => (dcg += (rels.get(id) ?? 0) / Math.log2(i + 2)));
-  const ideal = [...rels.values()].filter((g) => g > 0).sort((a, b) => b - a).slice(0, k);
-  let idcg = 0;
-  ideal.forEach((g, i) => (idcg += g / Math.log2(i + 2)));
-  return idcg === 0 ? 0 : dcg / idcg;
-}
-
-function recallAt(ranked: readonly string[], rels: Map<string, number>, k: number): number {
-  const relevant = [...rels].filter(([, g]) => g > 0).map(([d]) => d);
-  if (relevant.length === 0) return 0;
-  const top = new Set(ranked.slice(0, k));
-  return relevant.filter((d) => top.has(d)).length / relevant.length;
-}
-
-function evaluate(runs: Map<string, string[]>, qrels: Map<string, Map<string, number>>): { ndcg: number; recall: number } {
-  let ndcg = 0;
-  let recall = 0;
-  for (const [q, rels] of qrels) {
-    const ranked = runs.get(q) ?? [];
-    ndcg += ndcgAt(ranked, rels, 10);
-    recall += recallAt(ranked, rels, 100);
-  }
-  return { ndcg: ndcg / qrels.size, recall: recall / qrels.size };
 }
 
 // ---------------------------------------------------------------- BM25 runs over a dataset
@@ -120,39 +66,21 @@ async function bm25Run(ds: BeirDataset, v: Variant, depth: number): Promise<Map<
   return runs;
 }
 
-function readFvecs(path: string): Float32Array[] {
-  const buf = readFileSync(path);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: Float32Array[] = [];
-  for (let at = 0; at < buf.byteLength; ) {
-    const d = dv.getInt32(at, true);
-    const v = new Float32Array(d);
-    for (let i = 0; i < d; i++) v[i] = dv.getFloat32(at + 4 + 4 * i, true);
-    out.push(v);
-    at += 4 + 4 * d;
-  }
-  return out;
-}
-
 /** Exact cosine top-`depth` (the vectors are unit-norm, so a dot product). */
 function denseRun(dir: string, ds: BeirDataset, depth: number): Map<string, string[]> | undefined {
-  const emb = resolve(dir, "embeddings_minilm");
-  if (!existsSync(resolve(emb, "scifact_minilm128_base.fvecs"))) return undefined;
-  const base = readFvecs(resolve(emb, "scifact_minilm128_base.fvecs"));
-  const queries = readFvecs(resolve(emb, "scifact_minilm128_query.fvecs"));
-  const docIds = readJsonl<{ doc_id: string }>(resolve(emb, "embedding_ids_minilm.jsonl")).map((r) => String(r.doc_id));
-  const queryIds = readJsonl<{ query_id: string }>(resolve(emb, "query_ids_minilm.jsonl")).map((r) => String(r.query_id));
+  const emb = loadSciFactEmbeddings(dir);
+  if (!emb) return undefined;
   const runs = new Map<string, string[]>();
-  queryIds.forEach((qid, qi) => {
+  emb.queryIds.forEach((qid, qi) => {
     if (!ds.qrels.has(qid)) return;
-    const q = queries[qi];
-    const scored = base.map((v, i) => {
+    const q = emb.queries[qi];
+    const scored = emb.base.map((v, i) => {
       let s = 0;
       for (let j = 0; j < v.length; j++) s += v[j] * q[j];
       return [s, i] as const;
     });
     scored.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    runs.set(qid, scored.slice(0, depth).map(([, i]) => docIds[i]));
+    runs.set(qid, scored.slice(0, depth).map(([, i]) => emb.docIds[i]));
   });
   return runs;
 }
@@ -217,51 +145,6 @@ async function qualitySection(): Promise<void> {
 
 // ---------------------------------------------------------------- generated corpora: latency, build, size, memory
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const VOCAB = 200_000;
-const ZIPF_S = 1.07;
-const SEGMENT_DOCS = 100_000;
-
-function makeZipf(rnd: () => number): () => number {
-  const cum = new Float64Array(VOCAB);
-  let total = 0;
-  for (let r = 0; r < VOCAB; r++) cum[r] = total += 1 / Math.pow(r + 1, ZIPF_S);
-  return () => {
-    const x = rnd() * total;
-    let lo = 0;
-    let hi = VOCAB - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
-const word = (rank: number) => "w" + rank.toString(36);
-
-function generateDocs(n: number, rnd: () => number, zipf: () => number): string[] {
-  const docs: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const len = 10 + Math.floor(rnd() * 81);
-    const words: string[] = new Array(len);
-    for (let j = 0; j < len; j++) words[j] = word(zipf());
-    docs[i] = words.join(" ");
-  }
-  return docs;
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -270,15 +153,14 @@ const heapMb = () => process.memoryUsage().heapUsed / 1e6;
 const externalMb = () => process.memoryUsage().arrayBuffers / 1e6;
 
 async function scaleSection(totalDocs: number): Promise<Array<string | number>[]> {
-  const rnd = mulberry32(totalDocs);
-  const zipf = makeZipf(rnd);
+  const gen = new TextGenerator(totalDocs);
   const configs = { body: resolveFullTextConfig({}) };
   const objects: Uint8Array[] = [];
   let buildMs = 0;
   let peakBuildMb = 0;
   for (let s = 0; s * SEGMENT_DOCS < totalDocs; s++) {
     const n = Math.min(SEGMENT_DOCS, totalDocs - s * SEGMENT_DOCS);
-    const docs = generateDocs(n, rnd, zipf);
+    const docs = Array.from({ length: n }, () => gen.document());
     gc();
     const before = heapMb() + externalMb();
     const t0 = performance.now();
@@ -298,10 +180,8 @@ async function scaleSection(totalDocs: number): Promise<Array<string | number>[]
   const totalBytes = objects.reduce((s, o) => s + o.length, 0);
 
   // Queries: 1-4 terms, ranks log-uniform over the vocabulary (common and rare words mixed).
-  const qrnd = mulberry32(42);
-  const queries = Array.from({ length: 200 }, () =>
-    Array.from({ length: 1 + Math.floor(qrnd() * 4) }, () => word(Math.floor(Math.exp(qrnd() * Math.log(VOCAB))) - 1)).join(" "),
-  );
+  const qgen = new TextGenerator(42);
+  const queries = Array.from({ length: 200 }, () => qgen.query());
   const runQuery = async (readers: FullTextIndexReader[], text: string) => {
     const query = planFullTextQuery(text, "body", configs);
     const stats = mergeStats(await Promise.all(readers.map((r) => collectSegmentStats(r, query))));
