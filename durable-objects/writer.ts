@@ -3,13 +3,19 @@
  * by id or filter, each optionally conditional) checked against the schema and appended as one WAL
  * entry in one transaction. Writes that read current values run one at a time (a lock), so no
  * other write slips between their read and their append.
+ *
+ * `apply` runs a multi-part request (turbopuffer's writes: schema change, delete by filter, upsert,
+ * patch, deletes) under one hold of the lock, after validating every part, and can create the
+ * namespace first (turbopuffer creates namespaces on their first write).
  */
 import { idKey } from "../src/core/codec/id-key.ts";
-import { BackpressureError, InvalidArgumentError } from "../src/core/errors.ts";
-import { type Filter, evaluateFilter, filterFields, parseV1Filter } from "../src/core/query/filter.ts";
+import { BackpressureError, InvalidArgumentError, NamespaceNotFoundError } from "../src/core/errors.ts";
+import { type Filter, evaluateFilter, filterFields } from "../src/core/query/filter.ts";
+import { type FilterInput, mentionsRefNew, parseFilterInput } from "../src/core/query/filter-input.ts";
 import { batchFieldReader } from "../src/core/query/segment-search.ts";
-import type { Schema } from "../src/core/schema/schema.ts";
-import type { Attributes, DocId } from "../src/core/types.ts";
+import { type Schema, fullTextFields, parseSchema } from "../src/core/schema/schema.ts";
+import { mergeSchemaUpdate } from "../src/core/schema/schema-update.ts";
+import type { Attributes, DocId, Metric } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
 import { type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
@@ -26,7 +32,46 @@ export const MAX_DELETE_BY_FILTER = 1_000_000;
 export interface WriteResult {
   affected: number;
   sequence: number;
+  /** The affected ids, when the caller asked for them. */
+  ids?: DocId[];
 }
+
+/** Options of a single write. */
+export interface WriteOptions {
+  returnIds?: boolean;
+}
+
+/**
+ * A write of several parts, applied in this order under one hold of the write lock: schema change,
+ * delete by filter, upsert, patch, deletes. Every part is validated before any is appended; each
+ * appended part is its own WAL entry (durable before the response).
+ */
+export interface WriteRequest {
+  /** Schema changes (the Elacsym schema JSON form), merged by `mergeSchemaUpdate`. */
+  schema?: unknown;
+  /** The metric the writer assumes: checked against the namespace's, or used when vectors arrive first. */
+  metric?: Metric;
+  deleteByFilter?: FilterInput;
+  upsert?: { batch: UpsertBatch; condition?: FilterInput };
+  patch?: { batch: PatchBatch; condition?: FilterInput };
+  deletes?: { ids: DocId[]; condition?: FilterInput };
+  returnIds?: boolean;
+}
+
+export interface WriteRequestResult {
+  /** Set when this request created the namespace. */
+  created: boolean;
+  schemaChanged: boolean;
+  deletedByFilter: WriteResult | null;
+  upserted: WriteResult | null;
+  patched: WriteResult | null;
+  deleted: WriteResult | null;
+  /** The last sequence number the request used (or the current one when it wrote nothing). */
+  sequence: number;
+}
+
+/** Creates the namespace (with this initial schema) when a request finds none; returns its state. */
+export type CreateNamespace = (schema: Schema) => Promise<NamespaceState>;
 
 interface CurrentDocument {
   id: DocId;
@@ -44,6 +89,10 @@ export interface WriterContext {
   config: EngineConfig;
   /** Verifies the namespace exists and is healthy; returns its state. */
   requireState: () => NamespaceState;
+  /** The namespace's state, or null when it does not exist (throws when it is unhealthy). */
+  currentState: () => NamespaceState | null;
+  /** Applies a changed schema's full-text settings to the in-memory tail. */
+  configureFullText: (schema: Schema) => void;
   /** Makes sure a flush alarm is scheduled. */
   scheduleFlush: (state: NamespaceState) => Promise<void>;
 }
@@ -101,22 +150,22 @@ export class NamespaceWriter {
     return lastSeqOf(entry);
   }
 
-  private async appendUpsert(state: NamespaceState, batch: UpsertBatch): Promise<WriteResult> {
-    if (batch.ids.length === 0) return { affected: 0, sequence: state.next_seq - 1 };
+  private async appendUpsert(state: NamespaceState, batch: UpsertBatch, options: WriteOptions = {}): Promise<WriteResult> {
+    if (batch.ids.length === 0) return withIds({ affected: 0, sequence: state.next_seq - 1 }, [], options);
     const norm = normalizeUpsert(state.schema, batch);
     const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "upsert", ids: batch.ids, attrs: norm.attrs };
     if (batch.vectors && batch.dims > 0) {
       entry.vectors = batch.vectors;
       entry.dims = batch.dims;
     }
-    return { affected: batch.ids.length, sequence: await this.append(state, entry, norm.schema) };
+    return withIds({ affected: batch.ids.length, sequence: await this.append(state, entry, norm.schema) }, batch.ids, options);
   }
 
   /** `ids` must be distinct and exist. */
-  private async appendDelete(state: NamespaceState, ids: DocId[]): Promise<WriteResult> {
-    if (ids.length === 0) return { affected: 0, sequence: state.next_seq - 1 };
+  private async appendDelete(state: NamespaceState, ids: DocId[], options: WriteOptions = {}): Promise<WriteResult> {
+    if (ids.length === 0) return withIds({ affected: 0, sequence: state.next_seq - 1 }, [], options);
     const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids };
-    return { affected: ids.length, sequence: await this.append(state, entry, state.schema) };
+    return withIds({ affected: ids.length, sequence: await this.append(state, entry, state.schema) }, ids, options);
   }
 
   /** The current version of each id that exists (tail first, then segments). */
@@ -145,9 +194,8 @@ export class NamespaceWriter {
     return out;
   }
 
-  private parseCondition(raw: unknown, schema: Schema): Filter | null {
-    if (raw === undefined || raw === null) return null;
-    return parseV1Filter(raw, schema, "condition", { allowRefNew: true });
+  private parseCondition(input: FilterInput | undefined, schema: Schema, where = "condition"): Filter | null {
+    return parseFilterInput(input, schema, where, { allowRefNew: true });
   }
 
   private holds(condition: Filter, doc: CurrentDocument, readNew?: (field: string) => unknown): boolean {
@@ -155,118 +203,204 @@ export class NamespaceWriter {
   }
 
   /** Inserts or replaces whole documents; with a condition, replaces only where it holds on the current version. */
-  upsert(batch: UpsertBatch, conditionRaw?: unknown): Promise<WriteResult> {
+  upsert(batch: UpsertBatch, condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
     return this.exclusive(async () => {
       const state = this.c.requireState();
-      const condition = this.parseCondition(conditionRaw, state.schema);
-      if (!condition) {
-        this.checkBackpressure(state);
-        return this.appendUpsert(state, batch);
-      }
-      // Validate first: the new documents' values are what $ref_new reads.
-      const norm = normalizeUpsert(state.schema, batch);
-      this.checkBackpressure(state);
-      const current = await this.current(batch.ids, state);
-      const keep: number[] = [];
-      batch.ids.forEach((id, i) => {
-        const doc = current.get(idKey(id));
-        const readNew = (f: string) => (f === "id" ? id : norm.attrs[f]?.[i] ?? null);
-        if (!doc || this.holds(condition, doc, readNew)) keep.push(i);
-      });
-      return this.appendUpsert(this.c.requireState(), selectRows(batch, keep));
+      if (!condition?.raw) this.checkBackpressure(state);
+      return this.upsertLocked(state, batch, condition, options);
     });
+  }
+
+  private async upsertLocked(state: NamespaceState, batch: UpsertBatch, conditionInput: FilterInput | undefined, options: WriteOptions, where = "condition"): Promise<WriteResult> {
+    const condition = this.parseCondition(conditionInput, state.schema, where);
+    if (!condition) return this.appendUpsert(state, batch, options);
+    // Validate first: the new documents' values are what $ref_new reads.
+    const norm = normalizeUpsert(state.schema, batch);
+    this.checkBackpressure(state);
+    const current = await this.current(batch.ids, state);
+    const keep: number[] = [];
+    batch.ids.forEach((id, i) => {
+      const doc = current.get(idKey(id));
+      const readNew = (f: string) => (f === "id" ? id : norm.attrs[f]?.[i] ?? null);
+      if (!doc || this.holds(condition, doc, readNew)) keep.push(i);
+    });
+    return this.appendUpsert(this.c.requireState(), selectRows(batch, keep), options);
   }
 
   /** Changes some attributes of existing documents (null removes one); missing ids are ignored. */
-  patch(batch: PatchBatch, conditionRaw?: unknown): Promise<WriteResult> {
-    return this.exclusive(async () => {
-      const state = this.c.requireState();
-      const condition = this.parseCondition(conditionRaw, state.schema);
-      // Type-check the patch values first (errors name the request's document index).
-      if (state.schema.id_type && state.schema.id_type !== batch.idType) {
-        throw new InvalidArgumentError(`id: this namespace uses ${state.schema.id_type} ids; got ${batch.idType} ids`);
+  patch(batch: PatchBatch, condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.exclusive(async () => this.patchLocked(this.c.requireState(), batch, condition, options));
+  }
+
+  private async patchLocked(state: NamespaceState, batch: PatchBatch, conditionInput: FilterInput | undefined, options: WriteOptions, where = "condition"): Promise<WriteResult> {
+    const condition = this.parseCondition(conditionInput, state.schema, where);
+    // Type-check the patch values first (errors name the request's document index).
+    if (state.schema.id_type && state.schema.id_type !== batch.idType) {
+      throw new InvalidArgumentError(`id: this namespace uses ${state.schema.id_type} ids; got ${batch.idType} ids`);
+    }
+    normalizeAttributes(state.schema, batch.attributes);
+    this.checkBackpressure(state);
+    const current = await this.current(batch.ids, state);
+    // Repeated ids fold into one new version, later patches over earlier ones.
+    const merged = new Map<string, { id: DocId; doc: CurrentDocument; attrs: Record<string, unknown> }>();
+    batch.ids.forEach((id, i) => {
+      const key = idKey(id);
+      const doc = current.get(key);
+      if (!doc) return;
+      const row = merged.get(key) ?? { id, doc, attrs: { ...doc.attributes } };
+      for (const [name, value] of Object.entries(batch.attributes[i])) {
+        if (value === null) delete row.attrs[name];
+        else row.attrs[name] = value;
       }
-      normalizeAttributes(state.schema, batch.attributes);
-      this.checkBackpressure(state);
-      const current = await this.current(batch.ids, state);
-      // Repeated ids fold into one new version, later patches over earlier ones.
-      const merged = new Map<string, { id: DocId; doc: CurrentDocument; attrs: Record<string, unknown> }>();
-      batch.ids.forEach((id, i) => {
-        const key = idKey(id);
-        const doc = current.get(key);
-        if (!doc) return;
-        const row = merged.get(key) ?? { id, doc, attrs: { ...doc.attributes } };
-        for (const [name, value] of Object.entries(batch.attributes[i])) {
-          if (value === null) delete row.attrs[name];
-          else row.attrs[name] = value;
-        }
-        merged.set(key, row);
-      });
-      const rows = [...merged.values()];
-      const dims = state.schema.vector?.dimensions ?? 0;
-      const vectors = dims > 0 ? new Float32Array(rows.length * dims) : null;
-      rows.forEach((r, i) => r.doc.vector && vectors?.set(r.doc.vector, i * dims));
-      const upsert: UpsertBatch = { ids: rows.map((r) => r.id), idType: batch.idType, dims: vectors ? dims : 0, vectors, attributes: rows.map((r) => r.attrs) };
-      if (!condition) return this.appendUpsert(this.c.requireState(), upsert);
-      const norm = normalizeUpsert(state.schema, upsert);
-      const keep = rows.flatMap((r, i) => (this.holds(condition, r.doc, (f) => (f === "id" ? r.id : norm.attrs[f]?.[i] ?? null)) ? [i] : []));
-      return this.appendUpsert(this.c.requireState(), selectRows(upsert, keep));
+      merged.set(key, row);
     });
+    const rows = [...merged.values()];
+    const dims = state.schema.vector?.dimensions ?? 0;
+    const vectors = dims > 0 ? new Float32Array(rows.length * dims) : null;
+    rows.forEach((r, i) => r.doc.vector && vectors?.set(r.doc.vector, i * dims));
+    const upsert: UpsertBatch = { ids: rows.map((r) => r.id), idType: batch.idType, dims: vectors ? dims : 0, vectors, attributes: rows.map((r) => r.attrs) };
+    if (!condition) return this.appendUpsert(this.c.requireState(), upsert, options);
+    const norm = normalizeUpsert(state.schema, upsert);
+    const keep = rows.flatMap((r, i) => (this.holds(condition, r.doc, (f) => (f === "id" ? r.id : norm.attrs[f]?.[i] ?? null)) ? [i] : []));
+    return this.appendUpsert(this.c.requireState(), selectRows(upsert, keep), options);
   }
 
   /** Deletes the ids that exist; with a condition, only those whose current version satisfies it. */
-  deleteIds(ids: DocId[], conditionRaw?: unknown): Promise<WriteResult> {
-    return this.exclusive(async () => {
-      const state = this.c.requireState();
-      const condition = this.parseCondition(conditionRaw, state.schema);
-      if (condition && JSON.stringify(conditionRaw).includes("$ref_new")) {
-        throw new InvalidArgumentError("condition: a delete has no new document for $ref_new to refer to");
-      }
-      this.checkBackpressure(state);
-      const unique = [...new Map(ids.map((id) => [idKey(id), id])).values()];
-      let targets: DocId[];
-      if (condition) {
-        const current = await this.current(unique, state);
-        targets = unique.filter((id) => {
-          const doc = current.get(idKey(id));
-          return doc !== undefined && this.holds(condition, doc);
-        });
-      } else {
-        targets = unique.filter((id) => this.c.ids.exists(idKey(id)));
-      }
-      return this.appendDelete(this.c.requireState(), targets);
-    });
+  deleteIds(ids: DocId[], condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.exclusive(async () => this.deleteIdsLocked(this.c.requireState(), ids, condition, options));
+  }
+
+  private async deleteIdsLocked(state: NamespaceState, ids: DocId[], conditionInput: FilterInput | undefined, options: WriteOptions, where = "condition"): Promise<WriteResult> {
+    const condition = this.parseCondition(conditionInput, state.schema, where);
+    if (condition && mentionsRefNew(conditionInput)) {
+      throw new InvalidArgumentError(`${where}: a delete has no new document for $ref_new to refer to`);
+    }
+    this.checkBackpressure(state);
+    const unique = [...new Map(ids.map((id) => [idKey(id), id])).values()];
+    let targets: DocId[];
+    if (condition) {
+      const current = await this.current(unique, state);
+      targets = unique.filter((id) => {
+        const doc = current.get(idKey(id));
+        return doc !== undefined && this.holds(condition, doc);
+      });
+    } else {
+      targets = unique.filter((id) => this.c.ids.exists(idKey(id)));
+    }
+    return this.appendDelete(this.c.requireState(), targets, options);
   }
 
   /**
    * Deletes every document matching a filter, evaluated on one snapshot (tail + segments of the
    * current manifest); no other write runs between the evaluation and the append.
    */
-  deleteByFilter(filterRaw: unknown): Promise<WriteResult> {
+  deleteByFilter(filter: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.exclusive(async () => this.deleteByFilterLocked(this.c.requireState(), filter, options));
+  }
+
+  private async deleteByFilterLocked(state: NamespaceState, filterInput: FilterInput, options: WriteOptions, where = "filter"): Promise<WriteResult> {
+    const filter = parseFilterInput(filterInput, state.schema, where);
+    if (!filter) throw new InvalidArgumentError(`${where}: expected a filter`);
+    this.checkBackpressure(state);
+    const matches = new Map<string, DocId>();
+    const add = (id: DocId) => {
+      matches.set(idKey(id), id);
+      if (matches.size > MAX_DELETE_BY_FILTER) {
+        throw new InvalidArgumentError(`${where}: matches more than ${MAX_DELETE_BY_FILTER} documents; narrow it and repeat`);
+      }
+    };
+    for (const row of this.c.memtable.values()) {
+      if (!row.deleted && evaluateFilter(filter, (f) => (f === "id" ? row.id : row.attributes[f] ?? null))) add(row.id);
+    }
+    const manifest = this.c.meta.manifest()!;
+    const reader = new FlushedDocuments(this.c.store, manifest, state.schema);
+    const dead = await reader.deadSet(this.c.ids.tailDeadSeqs(manifest.wal_seq));
+    const fields = [...filterFields(filter)].filter((f) => f !== "id");
+    for await (const { batch, live } of reader.scanLive(fields, dead)) {
+      let r = 0;
+      const read = batchFieldReader(batch, () => r);
+      for (; r < batch.seqs.length; r++) if (live(r) && evaluateFilter(filter, read)) add(batch.ids[r]);
+    }
+    return this.appendDelete(this.c.requireState(), [...matches.values()], options);
+  }
+
+  /**
+   * Checks every part of a request against `schema` (after its schema change) without writing
+   * anything, and returns the schema the request's schema change leads to.
+   */
+  private validate(state: NamespaceState, request: WriteRequest): Schema {
+    const hasFlushedData = (this.c.meta.manifest()?.segments.length ?? 0) > 0 || this.c.meta.flushPlan() !== null;
+    const changed = request.schema === undefined ? state.schema : mergeSchemaUpdate(state.schema, parseSchema(request.schema), hasFlushedData);
+    let schema = changed;
+    const metric = request.metric;
+    if (metric && schema.vector && schema.vector.metric !== metric) {
+      const name = (m: Metric) => (m === "cosine" ? "cosine_distance" : m);
+      throw new InvalidArgumentError(`distance_metric: this namespace uses ${name(schema.vector.metric)}; got ${name(metric)}`);
+    }
+    if (request.deleteByFilter) parseFilterInput(request.deleteByFilter, schema, "delete_by_filter");
+    if (request.upsert) {
+      const norm = normalizeUpsert(schema, { ...request.upsert.batch, metric: metric ?? request.upsert.batch.metric });
+      schema = norm.schema;
+      this.parseCondition(request.upsert.condition, schema, "upsert_condition");
+    }
+    if (request.patch) {
+      const { batch, condition } = request.patch;
+      if (schema.id_type && schema.id_type !== batch.idType) {
+        throw new InvalidArgumentError(`id: this namespace uses ${schema.id_type} ids; got ${batch.idType} ids`);
+      }
+      schema = normalizeAttributes(schema, batch.attributes).schema;
+      this.parseCondition(condition, schema, "patch_condition");
+    }
+    if (request.deletes) {
+      this.parseCondition(request.deletes.condition, schema, "delete_condition");
+      if (mentionsRefNew(request.deletes.condition)) throw new InvalidArgumentError("delete_condition: a delete has no new document for $ref_new to refer to");
+    }
+    return changed;
+  }
+
+  /**
+   * Applies a multi-part write (see WriteRequest). Without a namespace, `create` makes it first —
+   * after the request validated against the initial schema, so an invalid write creates nothing.
+   */
+  apply(request: WriteRequest, create?: CreateNamespace): Promise<WriteRequestResult> {
     return this.exclusive(async () => {
-      const state = this.c.requireState();
-      const filter = parseV1Filter(filterRaw, state.schema, "filter");
+      let state = this.c.currentState();
+      let created = false;
+      if (!state) {
+        if (!create) throw new NamespaceNotFoundError("this namespace");
+        this.validate(placeholderState(), request);
+        state = await create(parseSchema(request.schema));
+        created = true;
+      }
+      const schema = this.validate(state, request);
       this.checkBackpressure(state);
-      const matches = new Map<string, DocId>();
-      const add = (id: DocId) => {
-        matches.set(idKey(id), id);
-        if (matches.size > MAX_DELETE_BY_FILTER) {
-          throw new InvalidArgumentError(`filter: matches more than ${MAX_DELETE_BY_FILTER} documents; narrow it and repeat`);
-        }
-      };
-      for (const row of this.c.memtable.values()) {
-        if (!row.deleted && evaluateFilter(filter, (f) => (f === "id" ? row.id : row.attributes[f] ?? null))) add(row.id);
+      let schemaChanged = false;
+      if (schema !== state.schema) {
+        const ftsBefore = JSON.stringify(fullTextFields(state.schema));
+        this.c.storage.transactionSync(() => this.c.meta.setState({ ...state!, schema, updated_at: Date.now() }));
+        if (JSON.stringify(fullTextFields(schema)) !== ftsBefore) this.c.configureFullText(schema);
+        schemaChanged = true;
       }
-      const manifest = this.c.meta.manifest()!;
-      const reader = new FlushedDocuments(this.c.store, manifest, state.schema);
-      const dead = await reader.deadSet(this.c.ids.tailDeadSeqs(manifest.wal_seq));
-      const fields = [...filterFields(filter)].filter((f) => f !== "id");
-      for await (const { batch, live } of reader.scanLive(fields, dead)) {
-        let r = 0;
-        const read = batchFieldReader(batch, () => r);
-        for (; r < batch.seqs.length; r++) if (live(r) && evaluateFilter(filter, read)) add(batch.ids[r]);
+      const options: WriteOptions = { returnIds: request.returnIds };
+      const result: WriteRequestResult = { created, schemaChanged, deletedByFilter: null, upserted: null, patched: null, deleted: null, sequence: 0 };
+      if (request.deleteByFilter) result.deletedByFilter = await this.deleteByFilterLocked(this.c.requireState(), request.deleteByFilter, options, "delete_by_filter");
+      if (request.upsert) {
+        const batch = { ...request.upsert.batch, metric: request.metric ?? request.upsert.batch.metric };
+        result.upserted = await this.upsertLocked(this.c.requireState(), batch, request.upsert.condition, options, "upsert_condition");
       }
-      return this.appendDelete(this.c.requireState(), [...matches.values()]);
+      if (request.patch) result.patched = await this.patchLocked(this.c.requireState(), request.patch.batch, request.patch.condition, options, "patch_condition");
+      if (request.deletes) result.deleted = await this.deleteIdsLocked(this.c.requireState(), request.deletes.ids, request.deletes.condition, options, "delete_condition");
+      result.sequence = this.c.requireState().next_seq - 1;
+      return result;
     });
   }
+}
+
+function withIds(r: WriteResult, ids: DocId[], options: WriteOptions): WriteResult {
+  return options.returnIds ? { ...r, ids } : r;
+}
+
+/** A state for validating a request against a namespace that does not exist yet. */
+function placeholderState(): NamespaceState {
+  return { tenant: "", name: "", incarnation: "", created_at: 0, updated_at: 0, schema: { attributes: {} }, next_seq: 1, documents: 0, wal_entries: 0, wal_bytes: 0, flushes: 0 };
 }

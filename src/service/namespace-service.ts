@@ -3,13 +3,15 @@
  * namespace's Durable Object, keeps the catalog in step, and runs the segment half of queries and
  * fetches through the caches. Knows nothing about HTTP.
  */
-import type { FetchSnapshot, NamespaceDescription, NamespaceDO, QuerySnapshot, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { FetchSnapshot, MultiQuerySnapshot, NamespaceDescription, NamespaceDO, WriteRequestOutcome, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { WriteRequest } from "../../durable-objects/writer.ts";
 import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
 import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
-import { planV1Query } from "../core/query/plan.ts";
+import type { QueryPlan } from "../core/query/plan.ts";
+import { type QueryInput, planQueryInput } from "../core/query/query-input.ts";
 import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
@@ -23,13 +25,13 @@ import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifest
 import { ObjectCache } from "../storage/object-cache.ts";
 import { R2BlobStore } from "../storage/r2-blob-store.ts";
 import { EntryLru, blockCache } from "./isolate-cache.ts";
-import { executeQuery } from "./query-executor.ts";
+import { executeQuery, warmFullTextIndexes } from "./query-executor.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
 export type NamespaceRpc = Pick<
   NamespaceDO,
-  "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "query" | "materializeTail" | "fetchIds" | "drop" | "flush"
+  "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "write" | "query" | "queryMany" | "materializeTail" | "fetchIds" | "drop" | "flush"
 >;
 
 interface KnownManifest {
@@ -55,6 +57,14 @@ export interface QueryPerformance {
   bytes_read: number;
   cache_hit_ratio: number;
   cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
+}
+
+export interface MultiQueryOutcome {
+  results: { plan: QueryPlan; hits: Hit[] }[];
+  schema: Schema;
+  /** Live documents in the snapshot (approximate for eventual reads: flushed rows only). */
+  documents: number;
+  performance: QueryPerformance;
 }
 
 export interface QueryOutcome {
@@ -157,6 +167,41 @@ export class NamespaceService {
     return this.call(ns, this.stub(ns).deleteByFilter(filter));
   }
 
+  /**
+   * A multi-part write (turbopuffer's). With `create`, a missing namespace is created by the same
+   * Durable Object call, and the catalog learns of it here.
+   */
+  async write(ns: string, request: WriteRequest, create: boolean): Promise<WriteRequestOutcome> {
+    const r = await this.call(ns, this.stub(ns).write(request, create ? { tenant: this.tenant, name: ns } : undefined));
+    if (r.created) await this.catalog.upsertNamespace(this.tenant, { name: ns, incarnation: r.incarnation, created_at: r.created_at });
+    return r;
+  }
+
+  /**
+   * Loads what a query of the namespace reads first into the caches: the current manifest, every
+   * segment's Parquet footer (parsed, in the isolate), the deletion files (merged), and each
+   * full-text index's directory, dictionaries and field lengths (bytes, into the block caches).
+   */
+  async warm(ns: string): Promise<{ segments: number; full_text_indexes: number; object_reads: number; bytes_read: number }> {
+    const stats = newIoStats();
+    const cache = this.objectCache();
+    const segments = new CachedSegmentSource(cache, stats);
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
+    const manifest = this.rememberManifest(ns, snap);
+    await Promise.all([
+      segments.deadSet(manifest, snap.manifestToken),
+      ...manifest.segments.map((info) => segments.open(info, manifest.schema)),
+      warmFullTextIndexes(manifest, cache, stats),
+    ]);
+    return {
+      segments: manifest.segments.length,
+      full_text_indexes: manifest.segments.filter((s) => s.fts).length,
+      object_reads: stats.objectReads,
+      bytes_read: stats.bytesRead,
+    };
+  }
+
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
   async fetch(ns: string, ids: DocId[], include: { vector: boolean; attributes: string[] | null }): Promise<{ documents: Hit[]; schema: Schema }> {
     const known = knownManifests.get(this.cacheKey(ns));
@@ -222,58 +267,80 @@ export class NamespaceService {
   }
 
   async query(ns: string, raw: unknown): Promise<QueryOutcome> {
+    const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
+    const r = await this.queryMany(ns, [{ syntax: "v1", raw }], eventual);
+    return { hits: r.results[0].hits, schema: r.schema, performance: r.performance };
+  }
+
+  /**
+   * Several queries (of either API's syntax) on one snapshot: one call to the Durable Object for
+   * strong consistency (none for eventual), then each plan runs over the same manifest.
+   */
+  async queryMany(ns: string, inputs: QueryInput[], eventual: boolean): Promise<MultiQueryOutcome> {
     const started = Date.now();
     const stats = newIoStats();
     const cache = this.objectCache();
     const segments = new CachedSegmentSource(cache, stats);
-    const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
 
-    let snap: Pick<QuerySnapshot, "plan" | "tail" | "schema">;
+    let snap: Pick<MultiQuerySnapshot, "plans" | "tails" | "schema" | "documents">;
     let manifest: Manifest;
     let manifestId: string;
     if (eventual) {
       const known = await this.eventualManifest(ns, cache, stats);
       manifest = known.manifest;
       manifestId = known.token;
-      const empty: TailAnswer = { hits: [], fullText: null, deadSeqs: [], scanned: 0 };
-      snap = { plan: planV1Query(raw, manifest.schema), tail: empty, schema: manifest.schema };
+      const plans = inputs.map((input) => planQueryInput(input, manifest.schema));
+      const tails = plans.map((): TailAnswer => ({ hits: [], fullText: null, deadSeqs: [], scanned: 0 }));
+      snap = { plans, tails, schema: manifest.schema, documents: manifest.stats.rows - manifest.stats.dead };
     } else {
       const known = knownManifests.get(this.cacheKey(ns));
-      const s = await this.call(ns, this.stub(ns).query(raw, known?.token ?? ""));
+      const s = await this.call(ns, this.stub(ns).queryMany(inputs, known?.token ?? ""));
       manifest = this.rememberManifest(ns, s);
       manifestId = s.manifestToken;
       snap = s;
     }
     const tailDone = Date.now();
 
-    const dead = (await segments.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
-    const plan = snap.plan;
-    const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
-    const { hits, counts } = await executeQuery({
-      plan,
-      manifest,
-      manifestId,
-      tail: snap.tail,
-      dead,
-      segments,
-      cache,
-      stats,
-      materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
-    });
+    const results = await Promise.all(
+      snap.plans.map(async (plan, i) => {
+        const tail = snap.tails[i];
+        const dead = (await segments.deadSet(manifest, manifestId)).with(tail.deadSeqs);
+        const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
+        const { hits, counts } = await executeQuery({
+          plan,
+          manifest,
+          manifestId,
+          tail,
+          dead,
+          segments,
+          cache,
+          stats,
+          materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
+        });
+        return { plan, counts, hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })) };
+      }),
+    );
     const done = Date.now();
+    const total = { segmentsScanned: 0, rowsScanned: 0, indexCandidates: 0 };
+    for (const r of results) {
+      total.segmentsScanned += r.counts.segmentsScanned;
+      total.rowsScanned += r.counts.rowsScanned;
+      total.indexCandidates += r.counts.indexCandidates;
+    }
 
     return {
-      hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
+      results: results.map(({ plan, hits }) => ({ plan, hits })),
       schema: snap.schema,
+      documents: snap.documents,
       performance: {
         server_ms: done - started,
         tail_ms: tailDone - started,
         segments_ms: done - tailDone,
         consistency: eventual ? "eventual" : "strong",
         manifest_version: manifest.version,
-        segments_scanned: counts.segmentsScanned,
-        exhaustive_search_count: counts.rowsScanned,
-        index_candidates: counts.indexCandidates,
+        segments_scanned: total.segmentsScanned,
+        exhaustive_search_count: total.rowsScanned,
+        index_candidates: total.indexCandidates,
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),

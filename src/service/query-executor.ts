@@ -58,6 +58,30 @@ function openReader(cache: ObjectCache, info: SegmentInfo): Promise<FullTextInde
   return reader;
 }
 
+/**
+ * Opens every full-text index of a manifest (directory parsed, reader kept in the isolate) and reads
+ * its dictionaries and field lengths through the object cache, so the block caches hold them. The
+ * bytes are not decoded into the readers: the block caches are bounded, the readers' memory is not.
+ */
+export async function warmFullTextIndexes(manifest: Manifest, cache: ObjectCache, stats: IoStats): Promise<void> {
+  currentStats = stats;
+  await Promise.all(
+    manifest.segments
+      .filter((info) => info.fts)
+      .map(async (info) => {
+        const reader = await openReader(cache, info);
+        const range = cache.rangeReader(info.fts!.key, info.fts!.bytes, stats);
+        await Promise.all(
+          reader.directory.fields.map(async (f) => {
+            const last = f.blocks[f.blocks.length - 1];
+            if (last) await range.slice(f.dictBase, f.dictBase + last.offset + last.bytes);
+            if (f.fieldnormsBytes > 0) await range.slice(f.fieldnormsOffset, f.fieldnormsOffset + f.fieldnormsBytes);
+          }),
+        );
+      }),
+  );
+}
+
 async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): Promise<Located[]> {
   const { plan, manifest } = ctx;
   currentStats = ctx.stats;
