@@ -43,6 +43,8 @@ export interface WriteResult extends WriterResult {
 export interface WriteRequestOutcome extends WriteRequestResult {
   incarnation: string;
   created_at: number;
+  /** The schema after the write. */
+  schema: Schema;
   usage: NamespaceUsage;
 }
 
@@ -277,7 +279,7 @@ export class NamespaceDO extends DurableObject<Env> {
       const r = await this.writer.apply(request, create ? async (schema) => (await this.initNamespace(create.tenant, create.name, schema)).state : undefined);
       const state = this.requireState();
       const usage = this.withUsage({ affected: 0, sequence: r.sequence }).usage;
-      return { ...r, incarnation: state.incarnation, created_at: state.created_at, usage };
+      return { ...r, incarnation: state.incarnation, created_at: state.created_at, schema: state.schema, usage };
     });
   }
 
