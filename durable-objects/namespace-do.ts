@@ -10,7 +10,7 @@ import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../s
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
-import { evaluateTail, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
+import { evaluateTail, evaluateTailAggregate, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
 import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
@@ -318,11 +318,12 @@ export class NamespaceDO extends DurableObject<Env> {
       const plan = planV1Query(raw, state.schema);
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
       const fullText = evaluateTailFullText(plan, this.memtable);
+      const aggregate = evaluateTailAggregate(plan, this.memtable.values());
       return {
         plan,
         manifest: token === knownManifest ? null : manifest,
         manifestToken: token,
-        tail: { hits, fullText, scanned: scanned + (fullText ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
+        tail: { hits, fullText, aggregate, scanned: scanned + (fullText || aggregate ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
         ref: this.ref(state),
         schema: state.schema,
       };

@@ -9,6 +9,7 @@ import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
 import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
+import type { AggregateResult } from "../core/query/order.ts";
 import { planV1Query } from "../core/query/plan.ts";
 import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
@@ -59,6 +60,8 @@ export interface QueryPerformance {
 
 export interface QueryOutcome {
   hits: Hit[];
+  /** Set for aggregate queries. */
+  aggregate: AggregateResult | null;
   schema: Schema;
   performance: QueryPerformance;
 }
@@ -235,7 +238,7 @@ export class NamespaceService {
       const known = await this.eventualManifest(ns, cache, stats);
       manifest = known.manifest;
       manifestId = known.token;
-      const empty: TailAnswer = { hits: [], fullText: null, deadSeqs: [], scanned: 0 };
+      const empty: TailAnswer = { hits: [], fullText: null, aggregate: null, deadSeqs: [], scanned: 0 };
       snap = { plan: planV1Query(raw, manifest.schema), tail: empty, schema: manifest.schema };
     } else {
       const known = knownManifests.get(this.cacheKey(ns));
@@ -249,7 +252,7 @@ export class NamespaceService {
     const dead = (await segments.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
     const plan = snap.plan;
     const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
-    const { hits, counts } = await executeQuery({
+    const { hits, counts, aggregate } = await executeQuery({
       plan,
       manifest,
       manifestId,
@@ -264,6 +267,7 @@ export class NamespaceService {
 
     return {
       hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
+      aggregate,
       schema: snap.schema,
       performance: {
         server_ms: done - started,
