@@ -19,6 +19,7 @@ import {
 import { type CsvType, inferCsvTypes } from "./csv-types.ts";
 import { type MappingOptions, RowError, createMapper } from "./document-mapping.ts";
 import { ImportProgress } from "./progress-display.ts";
+import { inferAttributeSchema } from "./schema-inference.ts";
 import { type SourceRecord, detectFormat, openSource } from "./sources/record-source.ts";
 
 /** Rows read ahead to infer CSV column types and the vector dimensions of a new namespace. */
@@ -145,15 +146,16 @@ export async function runImport(client: ElacsymClient, options: ImportOptions): 
     let schema = options.schema;
     if (schema === undefined) {
       const probe = createMapper(options.mapping, csvTypes, null);
-      for (const s of sample) {
-        if (s.error) continue;
+      const docs = sample.flatMap((s) => {
+        if (s.error) return [];
         try {
-          if (probe.map(s.record, s.row, s.where).vector) break;
+          return [probe.map(s.record, s.row, s.where)];
         } catch {
-          // an invalid row says nothing about the schema
+          return []; // an invalid row says nothing about the schema
         }
-      }
-      schema = probe.dimensions ? { vector: { dimensions: probe.dimensions, metric: options.metric } } : {};
+      });
+      const attributes = inferAttributeSchema(docs, { ...source.typeHints, ...(csvTypes ?? {}) });
+      schema = { ...(probe.dimensions ? { vector: { dimensions: probe.dimensions, metric: options.metric } } : {}), attributes };
     }
     description = await client.createNamespace(options.namespace, schema);
     mapper.dimensions = description.schema.vector?.dimensions ?? mapper.dimensions;

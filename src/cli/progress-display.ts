@@ -19,54 +19,71 @@ export interface ProgressOptions {
   nonTtyIntervalMs?: number;
 }
 
+/** 75 → "1m15s", 4000 → "1h06m". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
 export class ImportProgress {
   private readonly bar: cliProgress.SingleBar | null;
-  private readonly samples: { at: number; rows: number }[] = [];
+  private readonly samples: { at: number; rows: number; value: number }[] = [];
+  private readonly total: number;
   private rows: number;
+  private value: number;
   private status = "";
 
   constructor(options: ProgressOptions) {
     this.rows = options.startRows;
+    this.value = options.startValue;
+    this.total = Math.max(1, options.total);
     if (!options.enabled) {
       this.bar = null;
       return;
     }
     this.bar = new cliProgress.SingleBar(
       {
-        format: "{bar} {percentage}% | {rows} docs | {rate} docs/s | ETA {eta_formatted} {status}",
+        format: "{bar} {percentage}% | {rows} docs | {rate} docs/s | ETA {eta_text} {status}",
         stream: options.stream ?? process.stderr,
         noTTYOutput: true,
         notTTYSchedule: options.nonTtyIntervalMs ?? NON_TTY_INTERVAL_MS,
         hideCursor: true,
-        etaBuffer: 50,
-        etaAsynchronousUpdate: true,
         barsize: 30,
-        // Resumed imports: the ETA counts only what this run does.
-        progressCalculationRelative: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.samples.push({ at: Date.now(), rows: this.rows });
-    this.bar.start(Math.max(1, options.total), Math.min(options.startValue, options.total), this.payload());
+    this.samples.push({ at: Date.now(), rows: this.rows, value: this.value });
+    this.bar.start(this.total, Math.min(this.value, this.total), this.payload());
   }
 
-  private rate(): number {
+  /** Documents and progress units per second over the last RATE_WINDOW_MS (this run only). */
+  private rates(): { rows: number; value: number } {
     const now = Date.now();
     while (this.samples.length > 2 && now - this.samples[1].at > RATE_WINDOW_MS) this.samples.shift();
     const first = this.samples[0];
     const seconds = (now - first.at) / 1000;
-    return seconds > 0 ? (this.rows - first.rows) / seconds : 0;
+    if (seconds <= 0) return { rows: 0, value: 0 };
+    return { rows: (this.rows - first.rows) / seconds, value: (this.value - first.value) / seconds };
   }
 
   private payload(): Record<string, string> {
-    return { rows: this.rows.toLocaleString("en-US"), rate: Math.round(this.rate()).toLocaleString("en-US"), status: this.status };
+    const rates = this.rates();
+    return {
+      rows: this.rows.toLocaleString("en-US"),
+      rate: Math.round(rates.rows).toLocaleString("en-US"),
+      eta_text: rates.value > 0 ? formatDuration((this.total - this.value) / rates.value) : "--",
+      status: this.status,
+    };
   }
 
   /** The acknowledged position and the documents imported so far (all runs). */
   update(value: number, rows: number): void {
     this.rows = rows;
-    this.samples.push({ at: Date.now(), rows });
-    this.bar?.update(value, this.payload());
+    this.value = Math.min(value, this.total);
+    this.samples.push({ at: Date.now(), rows, value: this.value });
+    this.bar?.update(this.value, this.payload());
   }
 
   /** A short note after the bar, e.g. "retrying after 429 in 120 ms"; "" clears it. */

@@ -14,6 +14,7 @@ export async function openCsvSource(path: string, format: InputFormat, delimiter
     progressUnit: "bytes",
     progressTotal: size,
     totalRows: null,
+    typeHints: {},
     async *records(startRow: number): AsyncGenerator<SourceRecord> {
       const parser = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
         parse({ columns: true, bom: true, delimiter, skip_empty_lines: true, info: true, relax_quotes: format === "tsv" }),

@@ -46,6 +46,7 @@ export async function openJsonlSource(path: string): Promise<RecordSource> {
     progressUnit: "bytes",
     progressTotal: size,
     totalRows: null,
+    typeHints: {},
     async *records(startRow: number): AsyncGenerator<SourceRecord> {
       let row = 0;
       for await (const { bytes, end, line } of lines(path)) {

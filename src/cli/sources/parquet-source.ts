@@ -38,6 +38,16 @@ export async function openParquetSource(path: string): Promise<RecordSource> {
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadataAsync(file);
   const totalRows = Number(metadata.num_rows);
+  // Top-level columns are the root's children; a leaf among them is a plain (non-list) column.
+  const typeHints: Record<string, string> = {};
+  const root = metadata.schema[0];
+  for (let i = 1, child = 0; child < (root.num_children ?? 0) && i < metadata.schema.length; child++) {
+    const el = metadata.schema[i];
+    if (!el.num_children && (el.type === "FLOAT" || el.type === "DOUBLE")) typeHints[el.name] = "float";
+    // skip this column's subtree
+    let pending = 1;
+    while (pending > 0 && i < metadata.schema.length) pending += (metadata.schema[i++].num_children ?? 0) - 1;
+  }
   const groupStarts: number[] = [];
   let at = 0;
   for (const group of metadata.row_groups) {
@@ -49,6 +59,7 @@ export async function openParquetSource(path: string): Promise<RecordSource> {
     progressUnit: "rows",
     progressTotal: totalRows,
     totalRows,
+    typeHints,
     async *records(startRow: number): AsyncGenerator<SourceRecord> {
       for (let g = 0; g < metadata.row_groups.length; g++) {
         const groupStart = groupStarts[g];

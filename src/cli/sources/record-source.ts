@@ -26,6 +26,8 @@ export interface RecordSource {
   format: InputFormat;
   progressUnit: "bytes" | "rows";
   progressTotal: number;
+  /** Attribute types the file itself declares (Parquet FLOAT/DOUBLE → float); used by --create. */
+  typeHints: Record<string, string>;
   /** Known row count (Parquet), else null. */
   totalRows: number | null;
   /** The records from `startRow` on (earlier ones are read past, not parsed when avoidable). */
