@@ -3,7 +3,7 @@
  * and the error handler that maps engine errors to statuses.
  */
 import { Hono } from "hono";
-import { consoleRoutes } from "../console/console-route.ts";
+import { mountConsole } from "../console/console-route.ts";
 import { type AppEnv } from "./context.ts";
 import { v1ErrorResponse } from "./errors.ts";
 import { authenticate } from "./middleware/auth.ts";
@@ -21,7 +21,7 @@ export function buildApp(): Hono<AppEnv> {
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   // The web console page and assets need no key (the page asks for one).
-  app.route("/console", consoleRoutes);
+  mountConsole(app);
 
   app.use("/v1/*", async (c, next) => {
     c.set("auth", await authenticate(c.env, c.req.header("authorization")));

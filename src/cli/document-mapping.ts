@@ -95,7 +95,7 @@ export function createMapper(options: MappingOptions, csvTypes: Record<string, C
       const vector = parseVector(record[options.vectorField], `${where}: ${options.vectorField}`, options.arraySeparator);
       if (vector) {
         if (mapper.dimensions === null) mapper.dimensions = vector.length;
-        else if (vector.length !== mapper.dimensions) throw new RowError(`${where}: vector has ${vector.length} dimensions, expected ${mapper.dimensions}`);
+        else if (vector.length !== mapper.dimensions) throw new RowError(`${where}: ${options.vectorField}: has ${vector.length} dimensions, expected ${mapper.dimensions}`);
       }
       const source = isV1 ? (record.attributes as Record<string, unknown>) : record;
       const attributes: Record<string, unknown> = {};

@@ -4,10 +4,10 @@
  * and calls the v1 API with it from the browser. A strict Content-Security-Policy allows only
  * this origin's scripts, styles and API.
  */
-import { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import apiJs from "./api.client.js";
 import consoleJs from "./console.client.js";
-import css from "./console.css";
+import css from "./console.client.css";
 import html from "./index.html";
 import renderJs from "./render.client.js";
 
@@ -65,11 +65,13 @@ function serve(a: Asset, ifNoneMatch: string | undefined): Response {
   return new Response(a.body, { headers });
 }
 
-export const consoleRoutes = new Hono();
-
-consoleRoutes.get("/", (c) => serve(PAGE, c.req.header("if-none-match")));
-consoleRoutes.get("/assets/:name", (c) => {
-  const a = ASSETS[c.req.param("name")];
-  if (!a) return c.json({ error: { code: "NOT_FOUND", message: `console: no asset '${c.req.param("name")}'` } }, 404);
-  return serve(a, c.req.header("if-none-match"));
-});
+/** Registers GET /console (also /console/) and GET /console/assets/:name on `app`; no authentication. */
+export function mountConsole<E extends Env>(app: Hono<E>): void {
+  app.get("/console", (c) => serve(PAGE, c.req.header("if-none-match")));
+  app.get("/console/", (c) => serve(PAGE, c.req.header("if-none-match")));
+  app.get("/console/assets/:name", (c) => {
+    const a = ASSETS[c.req.param("name")];
+    if (!a) return c.json({ error: { code: "NOT_FOUND", message: `console: no asset '${c.req.param("name")}'` } }, 404);
+    return serve(a, c.req.header("if-none-match"));
+  });
+}

@@ -67,12 +67,20 @@ export function renderDocuments(table, rows, { showScore = false, action = null,
   if (rows.length === 0) body.append(el("tr", {}, el("td", { colspan: headers.length, class: "muted" }, "No documents.")));
 }
 
-/** The timing strip: took_ms first, then every `performance` figure the server sent. */
+/** The timing strip: took_ms first, then every `performance` figure the server sent (nested ones flattened). */
 export function renderTimings(box, tookMs, performance) {
-  box.replaceChildren(el("span", {}, "took_ms ", el("b", {}, formatValue(tookMs))));
-  for (const [k, v] of Object.entries(performance ?? {})) {
-    const shown = k.endsWith("bytes_read") ? formatBytes(v) : formatValue(v);
-    box.append(el("span", { dataset: { metric: k } }, `${k} `, el("b", {}, shown)));
-  }
+  box.replaceChildren(el("span", { dataset: { metric: "took_ms" } }, "took_ms ", el("b", {}, formatValue(tookMs))));
+  const add = (prefix, obj) => {
+    for (const [k, v] of Object.entries(obj ?? {})) {
+      const name = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        add(name, v);
+        continue;
+      }
+      const shown = /bytes/.test(k) ? formatBytes(v) : formatValue(v);
+      box.append(el("span", { dataset: { metric: name } }, `${name} `, el("b", {}, shown)));
+    }
+  };
+  add("", performance);
   box.hidden = false;
 }

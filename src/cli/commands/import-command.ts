@@ -55,7 +55,7 @@ function summaryText(s: ImportSummary): string {
   const details = [
     `${n(s.documents_this_run)} this run in ${s.seconds} s (${n(s.documents_per_second)} docs/s)`,
     s.resumed_from_row !== null ? `resumed at row ${n(s.resumed_from_row)}` : null,
-    `${n(s.batches)} batches`,
+    `${n(s.batches)} ${s.batches === 1 ? "batch" : "batches"}`,
     s.retries ? `${n(s.retries)} retries` : null,
     s.rows_skipped ? `${n(s.rows_skipped)} invalid rows skipped` : null,
   ].filter(Boolean).join(", ");
