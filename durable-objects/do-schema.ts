@@ -22,6 +22,8 @@ export const DDL = [
      deleted INTEGER NOT NULL,
      flushed_seq INTEGER) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS ids_by_seq ON ids (seq)`,
+  // Objects no manifest references any more, deleted once older than the grace period.
+  `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID`,
 ];
 
 export function createTables(sql: SqlStorage): void {

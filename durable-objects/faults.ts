@@ -3,14 +3,21 @@
  * named crash points inside flush and compaction. Production code calls `hit()`, which is a no-op
  * unless a test armed a fault through `runInDurableObject`.
  */
-import type { BlobInfo, BlobStore, ByteRange, ListResult } from "../src/storage/blob-store.ts";
+import type { BlobInfo, BlobStore, BlobWriter, ByteRange, ListResult } from "../src/storage/blob-store.ts";
 
 export type FaultPoint =
   | "flush:after-plan"
   | "flush:after-segment"
   | "flush:after-deletes"
   | "flush:after-manifest"
-  | "flush:before-commit";
+  | "flush:before-commit"
+  | "compaction:after-plan"
+  | "compaction:after-segment"
+  | "compaction:after-fts"
+  | "compaction:after-deletes"
+  | "compaction:after-manifest"
+  | "compaction:before-commit"
+  | "gc:after-delete";
 
 export class Faults {
   private readonly points = new Set<string>();
@@ -57,6 +64,17 @@ export class FaultyBlobStore implements BlobStore {
   async put(key: string, bytes: Uint8Array): Promise<void> {
     this.faults.checkPut(key);
     return this.inner.put(key, bytes);
+  }
+  createWriter(key: string): BlobWriter {
+    const inner = this.inner.createWriter(key);
+    return {
+      write: (bytes) => inner.write(bytes),
+      close: async () => {
+        this.faults.checkPut(key);
+        return inner.close();
+      },
+      abort: () => inner.abort(),
+    };
   }
   head(key: string): Promise<BlobInfo | null> {
     return this.inner.head(key);

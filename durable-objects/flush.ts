@@ -5,13 +5,14 @@
  * keys with the same bytes and commits once.
  */
 import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
-import { type Manifest, encodeManifest } from "../src/core/segment/manifest.ts";
-import { buildSegment } from "../src/core/segment/segment-writer.ts";
+import { type Manifest, type SegmentInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { SegmentWriter, attributesPresent, buildFullTextIndex } from "../src/core/segment/segment-writer.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
-import { type NamespaceRef, deletesKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
+import { type NamespaceRef, deletesKey, fullTextKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
 import type { Faults } from "./faults.ts";
+import type { GarbageTable } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { FlushPlan, MetaStore } from "./meta-store.ts";
 import type { WalTable } from "./wal-table.ts";
@@ -25,6 +26,7 @@ export interface FlushLimits {
 export interface FlushContext {
   storage: DurableObjectStorage;
   meta: MetaStore;
+  garbage: GarbageTable;
   wal: WalTable;
   ids: IdIndex;
   memtable: Memtable;
@@ -70,11 +72,23 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
   };
 
   if (resolved.upserts.length > 0) {
-    const seg = buildSegment(plan.schema, resolved.upserts);
-    const key = segmentKey(ref, seg.info.seq_min, seg.info.seq_max, plan.version);
-    await c.store.put(key, seg.bytes);
-    next.segments.push({ key, ...seg.info });
-    next.stats.rows += seg.info.rows;
+    const rows = resolved.upserts;
+    const seqMin = rows[0].seq;
+    const seqMax = rows[rows.length - 1].seq;
+    const key = segmentKey(ref, seqMin, seqMax, plan.version);
+    const sink = c.store.createWriter(key);
+    const writer = new SegmentWriter(plan.schema, attributesPresent(plan.schema, rows), (bytes) => sink.write(bytes));
+    for (const row of rows) await writer.add(row);
+    const written = await writer.finish();
+    await sink.close();
+    const info: SegmentInfo = { key, seq_min: seqMin, seq_max: seqMax, ...written, level: 0 };
+    const fts = buildFullTextIndex(plan.schema, rows);
+    if (fts) {
+      info.fts = { key: fullTextKey(ref, seqMin, seqMax, plan.version), bytes: fts.byteLength };
+      await c.store.put(info.fts.key, fts);
+    }
+    next.segments.push(info);
+    next.stats.rows += written.rows;
   }
   c.faults.hit("flush:after-segment");
 
@@ -90,12 +104,13 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
   c.faults.hit("flush:after-manifest");
   c.faults.hit("flush:before-commit");
 
-  commitFlush(c, plan, next, resolved);
+  commitFlush(c, plan, next, resolved, manifestKey(ref, current.version));
   return { version: next.version, rows: resolved.upserts.length, dead: dead.length, through: plan.through };
 }
 
-function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>): void {
+function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>, previousManifest: string): void {
   c.storage.transactionSync(() => {
+    c.garbage.add([previousManifest], c.now());
     const state = c.meta.state()!;
     c.ids.applyFlush(resolved);
     c.wal.deleteThrough(plan.through);

@@ -32,23 +32,35 @@ export class IdIndex {
     return row !== null && !row.deleted;
   }
 
-  /** Records a new upserted version; returns true if the id did not exist before. */
-  recordUpsert(key: string, seq: number): boolean {
-    const prev = this.get(key);
-    if (prev) {
-      this.sql.exec("UPDATE ids SET seq = ?, deleted = 0 WHERE key = ?", seq, key);
-      return prev.deleted;
-    }
-    this.sql.exec("INSERT INTO ids (key, seq, deleted, flushed_seq) VALUES (?, ?, 0, NULL)", key, seq);
-    return true;
+  /**
+   * Records new upserted versions (keys[i] gets firstSeq + i; a key repeated in the batch ends at
+   * its last version); returns how many ids did not exist before. Two statements per batch: the
+   * per-statement cost, not SQLite, dominates small writes.
+   */
+  recordUpserts(keys: string[], firstSeq: number): number {
+    const json = JSON.stringify(keys);
+    const existing = this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM ids WHERE deleted = 0 AND key IN (SELECT value FROM json_each(?))", json,
+      )
+      .one().n;
+    const distinct = new Set(keys).size;
+    this.sql.exec(
+      `INSERT INTO ids (key, seq, deleted, flushed_seq)
+       SELECT value, ? + key, 0, NULL FROM json_each(?) WHERE true
+       ON CONFLICT(key) DO UPDATE SET seq = excluded.seq, deleted = 0`,
+      firstSeq, json,
+    );
+    return distinct - existing;
   }
 
-  /** Records a delete of an existing id; returns false (and records nothing) if it does not exist. */
-  recordDelete(key: string, seq: number): boolean {
-    const prev = this.get(key);
-    if (!prev || prev.deleted) return false;
-    this.sql.exec("UPDATE ids SET seq = ?, deleted = 1 WHERE key = ?", seq, key);
-    return true;
+  /** Records delete versions (keys[i] gets firstSeq + i); the caller passes distinct ids that exist. */
+  recordDeletes(keys: string[], firstSeq: number): void {
+    this.sql.exec(
+      `UPDATE ids SET seq = ? + j.key, deleted = 1
+       FROM json_each(?) AS j WHERE ids.key = j.value AND ids.deleted = 0`,
+      firstSeq, JSON.stringify(keys),
+    );
   }
 
   /** Versions in segments that this slice makes dead (read-only: safe to call on a retried flush). */

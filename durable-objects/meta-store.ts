@@ -21,6 +21,7 @@ export interface NamespaceState {
   wal_entries: number;
   wal_bytes: number;
   flushes: number;
+  compactions?: number;
 }
 
 /** A flush's decisions, persisted before any object is written so a retry repeats them exactly. */
@@ -32,6 +33,24 @@ export interface FlushPlan {
   bytes: number;
   created_at: number;
   schema: Schema;
+}
+
+/** A compaction's decisions, persisted before any object is written; see compaction.ts. */
+export interface CompactionPlan {
+  /** Manifest version when planned: names the output objects. */
+  id: number;
+  stage: "merge" | "commit";
+  inputs: string[];
+  /** Deletion files whose dead versions the merge drops. */
+  applied_deletes: string[];
+  reason: "tier" | "dead";
+  output: { key: string; fts_key: string | null; seq_min: number; seq_max: number };
+  created_at: number;
+  /**
+   * Set when the output objects are written. From here on the commit is a function of this plan and
+   * the current manifest, which nothing else changes until the commit (see compaction.ts).
+   */
+  result?: { rows: number; bytes: number; footer_bytes: number; fts_bytes: number | null };
 }
 
 export class MetaStore {
@@ -75,6 +94,16 @@ export class MetaStore {
   }
   clearFlushPlan(): void {
     this.remove("flush_plan");
+  }
+
+  compactionPlan(): CompactionPlan | null {
+    return this.get<CompactionPlan>("compaction_plan");
+  }
+  setCompactionPlan(p: CompactionPlan): void {
+    this.set("compaction_plan", p);
+  }
+  clearCompactionPlan(): void {
+    this.remove("compaction_plan");
   }
 
   corruption(): string | null {

@@ -6,17 +6,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type EngineConfig } from "../src/config.ts";
 import { idKey } from "../src/core/codec/id-key.ts";
-import { BackpressureError, ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
+import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
-import { evaluateTail } from "../src/core/query/tail-eval.ts";
-import { type Schema, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
+import { evaluateTail, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
+import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
 import { Memtable } from "../src/core/wal/memtable.ts";
-import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
-import { type UpsertBatch, normalizeUpsert } from "../src/core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../src/core/wal/write-batch.ts";
 import type { Env } from "../src/env.ts";
 import { type NamespaceRef, manifestKey, namespacePrefix } from "../src/storage/keys.ts";
 import { R2BlobStore } from "../src/storage/r2-blob-store.ts";
@@ -27,6 +26,22 @@ import { IdIndex } from "./id-index.ts";
 import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
+import { FlushedDocuments } from "./flushed-documents.ts";
+import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, deadPerSegment, resumeCompactionCommit } from "./compaction.ts";
+import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
+import { GarbageTable } from "./garbage.ts";
+import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
+
+/** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */
+export interface WriteResult extends WriterResult {
+  usage: NamespaceUsage;
+}
+
+export interface NamespaceUsage {
+  documents: number;
+  /** Segments with their index blobs, deletion files and unflushed WAL. */
+  stored_bytes: number;
+}
 
 /** Alarm work per invocation before yielding to a fresh alarm (well inside the CPU limit). */
 const ALARM_BUDGET_MS = 15_000;
@@ -43,11 +58,15 @@ export interface NamespaceDescription {
   created_at: string;
   updated_at: string;
   flushes: number;
-}
-
-export interface WriteResult {
-  affected: number;
-  sequence: number;
+  /** Storage layout and background work (more detail than the stats most clients need). */
+  storage?: {
+    bytes: { segments: number; full_text: number; deletes: number };
+    rows_in_segments: number;
+    dead_rows: number;
+    segments_per_tier: Record<string, number>;
+    compaction: { pending: boolean; running: boolean; compactions: number };
+    garbage: { objects: number; oldest_age_ms: number | null };
+  };
 }
 
 export interface QuerySnapshot {
@@ -87,11 +106,14 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly meta: MetaStore;
   private readonly wal: WalTable;
   private readonly ids: IdIndex;
+  private readonly garbage: GarbageTable;
   private readonly memtable = new Memtable();
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
   private store: FaultyBlobStore;
-  private alarmPending = false;
+  private readonly writer: NamespaceWriter;
+  /** When the alarm is set for (null: not set by this instance since it started or last ran). */
+  private alarmAt: number | null = null;
   private corruption: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -101,8 +123,20 @@ export class NamespaceDO extends DurableObject<Env> {
     this.meta = new MetaStore(this.sql);
     this.wal = new WalTable(this.sql);
     this.ids = new IdIndex(this.sql);
+    this.garbage = new GarbageTable(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
+    this.writer = new NamespaceWriter({
+      storage: ctx.storage,
+      meta: this.meta,
+      wal: this.wal,
+      ids: this.ids,
+      memtable: this.memtable,
+      store: this.store,
+      config: this.config,
+      requireState: () => this.requireState(),
+      scheduleFlush: (state) => this.ensureAlarm(state),
+    });
     ctx.blockConcurrencyWhile(async () => this.replay());
   }
 
@@ -112,6 +146,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.corruption = this.meta.corruption();
     const manifest = this.meta.manifest();
     if (!manifest || this.corruption) return;
+    this.memtable.configureFullText(fullTextFields(this.meta.state()!.schema));
     try {
       for (const entry of this.wal.read(manifest.wal_seq)) this.memtable.apply(entry);
     } catch (err) {
@@ -191,99 +226,84 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.setState(state);
         this.meta.setManifest(manifest);
       });
+      this.memtable.configureFullText(fullTextFields(schema));
       return { created: true, incarnation: state.incarnation, description: this.describeState(state) };
     });
   }
 
+  /** The description plus storage stats (segments per tier, pending compaction, garbage). */
   async describe(): Promise<Result<NamespaceDescription>> {
-    return capture(() => this.describeState(this.requireState()));
-  }
-
-  private checkBackpressure(state: NamespaceState): void {
-    if (state.wal_bytes > this.config.walMaxBytes) {
-      throw new BackpressureError(
-        `write: the namespace has ${state.wal_bytes} unflushed WAL bytes (cap ${this.config.walMaxBytes}); retry after the flush catches up`,
-        1000,
-      );
-    }
-  }
-
-  private async ensureAlarm(state: NamespaceState): Promise<void> {
-    if (this.alarmPending) return;
-    this.alarmPending = true;
-    const delay = state.wal_bytes >= this.config.flushSliceBytes ? 0 : this.config.flushDelayMs;
-    await this.ctx.storage.setAlarm(Date.now() + delay);
-  }
-
-  /**
-   * Appends one entry and applies it to the id index and state, all in one transaction;
-   * `applyToIds` returns the change in live documents.
-   */
-  private append(state: NamespaceState, entry: WalEntry, schema: Schema, applyToIds: () => number): void {
-    const payload = encodeWalEntry(entry);
-    this.ctx.storage.transactionSync(() => {
-      const bytes = this.wal.append(entry.seq, lastSeqOf(entry), payload);
-      const documentsDelta = applyToIds();
-      this.meta.setState({
-        ...state,
-        schema,
-        next_seq: lastSeqOf(entry) + 1,
-        documents: state.documents + documentsDelta,
-        wal_entries: state.wal_entries + 1,
-        wal_bytes: state.wal_bytes + bytes,
-        updated_at: entry.ts,
-      });
-    });
-    this.memtable.apply(entry);
-  }
-
-  async upsert(batch: UpsertBatch): Promise<Result<WriteResult>> {
     return capture(async () => {
       const state = this.requireState();
-      const norm = normalizeUpsert(state.schema, batch);
-      this.checkBackpressure(state);
-      const entry: WalEntry = {
-        seq: state.next_seq,
-        ts: Date.now(),
-        op: "upsert",
-        ids: batch.ids,
-        attrs: norm.attrs,
+      const description = this.describeState(state);
+      const manifest = this.meta.manifest()!;
+      const ctx = this.compactionContext();
+      const dead = await this.deadCounts(manifest);
+      const garbage = this.garbage.stats();
+      description.storage = {
+        bytes: {
+          segments: manifest.segments.reduce((n, s) => n + s.bytes, 0),
+          full_text: manifest.segments.reduce((n, s) => n + (s.fts?.bytes ?? 0), 0),
+          deletes: manifest.deletes.reduce((n, d) => n + d.bytes, 0),
+        },
+        rows_in_segments: manifest.stats.rows,
+        dead_rows: manifest.stats.dead,
+        segments_per_tier: segmentsPerTier(manifest.segments, (i) => dead[i], ctx.policy),
+        compaction: {
+          pending: pickCompaction(manifest.segments, (i) => dead[i], ctx.policy) !== null,
+          running: this.meta.compactionPlan() !== null,
+          compactions: state.compactions ?? 0,
+        },
+        garbage: { objects: garbage.objects, oldest_age_ms: garbage.oldest === null ? null : Date.now() - garbage.oldest },
       };
-      if (batch.vectors && batch.dims > 0) {
-        entry.vectors = batch.vectors;
-        entry.dims = batch.dims;
-      }
-      this.append(state, entry, norm.schema, () => {
-        let fresh = 0;
-        for (let i = 0; i < batch.ids.length; i++) if (this.ids.recordUpsert(idKey(batch.ids[i]), entry.seq + i)) fresh++;
-        return fresh;
-      });
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: batch.ids.length, sequence: lastSeqOf(entry) };
+      return description;
     });
   }
 
-  async deleteIds(ids: DocId[]): Promise<Result<WriteResult>> {
-    return capture(async () => {
-      const state = this.requireState();
-      this.checkBackpressure(state);
-      const seen = new Set<string>();
-      const existing = ids.filter((id) => {
-        const key = idKey(id);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return this.ids.exists(key);
-      });
-      if (existing.length === 0) return { affected: 0, sequence: state.next_seq - 1 };
-      const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids: existing };
-      this.append(state, entry, state.schema, () => {
-        let removed = 0;
-        for (let i = 0; i < existing.length; i++) if (this.ids.recordDelete(idKey(existing[i]), entry.seq + i)) removed--;
-        return removed;
-      });
-      await this.ensureAlarm(this.meta.state()!);
-      return { affected: existing.length, sequence: lastSeqOf(entry) };
-    });
+  /** Dead rows per segment of a manifest, remembered for the manifest version last asked about. */
+  private deadCache: { token: string; counts: number[] } | null = null;
+  private async deadCounts(manifest: Manifest): Promise<number[]> {
+    const token = manifestToken(this.meta.state()!, manifest);
+    if (this.deadCache?.token !== token) this.deadCache = { token, counts: await deadPerSegment(this.store, manifest) };
+    return this.deadCache.counts;
+  }
+
+  /** Sets the alarm to `at` unless one is already due no later. */
+  private async scheduleAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private ensureAlarm(state: NamespaceState): Promise<void> {
+    const delay = state.wal_bytes >= this.config.flushSliceBytes ? 0 : this.config.flushDelayMs;
+    return this.scheduleAlarm(Date.now() + delay);
+  }
+
+  /** Live documents and stored bytes, reported to the tenant's usage after every write. */
+  private withUsage(r: WriterResult): WriteResult {
+    const state = this.meta.state();
+    const manifest = this.meta.manifest();
+    let bytes = state?.wal_bytes ?? 0;
+    for (const s of manifest?.segments ?? []) bytes += s.bytes + (s.fts?.bytes ?? 0);
+    for (const d of manifest?.deletes ?? []) bytes += d.bytes;
+    return { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
+  }
+
+  async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.upsert(batch, condition)));
+  }
+
+  async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.patch(batch, condition)));
+  }
+
+  async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, condition)));
+  }
+
+  async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
+    return capture(async () => this.withUsage(await this.writer.deleteByFilter(filter)));
   }
 
   /**
@@ -297,14 +317,46 @@ export class NamespaceDO extends DurableObject<Env> {
       const token = manifestToken(state, manifest);
       const plan = planV1Query(raw, state.schema);
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
+      const fullText = evaluateTailFullText(plan, this.memtable);
       return {
         plan,
         manifest: token === knownManifest ? null : manifest,
         manifestToken: token,
-        tail: { hits, scanned, deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
+        tail: { hits, fullText, scanned: scanned + (fullText ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
         ref: this.ref(state),
         schema: state.schema,
       };
+    });
+  }
+
+  /**
+   * Materializes tail versions a query picked after scoring them in the Worker (full-text and hybrid
+   * queries). A version flushed in the meantime is read from its segment.
+   */
+  async materializeTail(seqs: number[], include: { vector: boolean; attributes: string[] | null }): Promise<Result<Hit[]>> {
+    return capture(async () => {
+      const state = this.requireState();
+      const plan = { includeVector: include.vector, includeAttributes: include.attributes };
+      const out: Hit[] = [];
+      const missing: number[] = [];
+      for (const seq of seqs) {
+        const row = this.memtable.bySequence(seq);
+        if (row) out.push(materializeTailRow(plan, row, 0));
+        else missing.push(seq);
+      }
+      if (missing.length > 0) {
+        const rows = await new FlushedDocuments(this.store, this.meta.manifest()!, state.schema).read(missing, true);
+        for (const row of rows.values()) {
+          out.push({
+            id: row.id,
+            seq: row.seq,
+            score: 0,
+            vector: include.vector ? row.vector : undefined,
+            attributes: projectAttributes(row.attributes, include.attributes),
+          });
+        }
+      }
+      return out;
     });
   }
 
@@ -359,17 +411,17 @@ export class NamespaceDO extends DurableObject<Env> {
         this.wal.deleteAll();
         this.ids.deleteAll();
         this.meta.clearNamespace();
+        this.garbage.clear();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
       this.memtable.clear();
       this.corruption = null;
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now());
+      await this.scheduleAlarm(Date.now());
       return { dropped: true };
     });
   }
 
-  /** Runs one flush now (tests and the `_flush` admin hook); alarms do the same in the background. */
+  /** Runs one flush now; alarms do the same in the background. */
   async flush(): Promise<Result<FlushOutcome | null>> {
     return capture(() => this.flushStep());
   }
@@ -379,6 +431,7 @@ export class NamespaceDO extends DurableObject<Env> {
       {
         storage: this.ctx.storage,
         meta: this.meta,
+        garbage: this.garbage,
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
@@ -388,6 +441,40 @@ export class NamespaceDO extends DurableObject<Env> {
       },
       { sliceBytes: this.config.flushSliceBytes, sliceRows: this.config.flushSliceRows },
     );
+  }
+
+  private compactionContext(): CompactionContext {
+    const cfg = this.config;
+    return {
+      storage: this.ctx.storage,
+      meta: this.meta,
+      garbage: this.garbage,
+      store: this.store,
+      faults: this.faults,
+      now: () => Date.now(),
+      policy: {
+        ...DEFAULT_COMPACTION_POLICY,
+        baseRows: cfg.compactionBaseRows,
+        tierFactor: cfg.compactionTierFactor,
+        minMerge: cfg.compactionMinMerge,
+        maxSegmentRows: cfg.compactionMaxSegmentRows,
+        deadRatio: cfg.compactionDeadRatio,
+      },
+      // A long merge must not starve writers: flush whenever the WAL backlog passes half its cap.
+      between: async () => {
+        if ((this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) await this.flushStep();
+      },
+    };
+  }
+
+  /** Runs one compaction now; alarms do the same in the background. */
+  async compact(): Promise<Result<boolean>> {
+    return capture(async () => {
+      this.requireState();
+      const c = this.compactionContext();
+      await resumeCompactionCommit(c);
+      return compactOnce(c);
+    });
   }
 
   /** Deletes objects of dropped incarnations, a batch at a time; returns true when more remain. */
@@ -405,16 +492,29 @@ export class NamespaceDO extends DurableObject<Env> {
     return prefixes.length > 0;
   }
 
+  /**
+   * Background work, in an order that keeps crash recovery simple: purge deleted incarnations,
+   * finish a compaction's commit, flush the WAL, compact, collect garbage past its grace period.
+   */
   override async alarm(): Promise<void> {
-    this.alarmPending = false;
+    this.alarmAt = null;
     const deadline = Date.now() + ALARM_BUDGET_MS;
     let more = await this.purgeSome(deadline);
+    let later: number | null = null;
     if (!this.corruption && this.meta.state()) {
       try {
-        while (Date.now() < deadline) {
-          const out = await this.flushStep();
-          if (!out) break;
+        const c = this.compactionContext();
+        await resumeCompactionCommit(c);
+        while (Date.now() < deadline && (await this.flushStep())) {
+          // flush until the WAL is empty or the budget is spent
         }
+        let compacting = (this.meta.state()?.wal_entries ?? 0) === 0;
+        while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
+        more ||= compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
+        const cutoff = Date.now() - this.config.gcGraceMs;
+        while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");
+        const oldest = this.garbage.stats().oldest;
+        if (oldest !== null) later = oldest + this.config.gcGraceMs;
       } catch (err) {
         if (err instanceof DataCorruptionError) {
           this.markCorrupt(err.message);
@@ -422,12 +522,9 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         throw err;
       }
-      more ||= (this.meta.state()?.wal_entries ?? 0) > 0;
     }
-    if (more) {
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now());
-    }
+    if (more) await this.scheduleAlarm(Date.now());
+    else if (later !== null) await this.scheduleAlarm(later);
   }
 }
 

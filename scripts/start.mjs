@@ -4,8 +4,8 @@
  * Applies D1 migrations, seeds the development tenant and its API key, then runs `wrangler dev`.
  *
  * Environment: PORT (default 8787), ELACSYM_DEV_API_KEY (the dev key; otherwise a random key kept
- * in .elacsym/dev-api-key), ELACSYM_ADMIN_TOKEN (otherwise a random token kept in .elacsym/admin-token).
- * Local data lives in .wrangler/state and survives restarts.
+ * in .elacsym/dev-api-key), ELACSYM_ADMIN_TOKEN (otherwise a random token kept in .elacsym/admin-token),
+ * ELACSYM_STATE_DIR (where local DO/R2/D1 data lives; default .wrangler/state, kept across restarts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +17,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.PORT ?? 8787);
 const stateDir = join(root, ".elacsym");
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+// wrangler's shebang runs `node` from PATH: make that the Node running this script (22, pinned).
+const path = [join(root, "node_modules", ".bin"), dirname(process.execPath), process.env.PATH].join(":");
+const env = { ...process.env, PATH: path, WRANGLER_SEND_METRICS: "false", CI: "true" };
+const persist = process.env.ELACSYM_STATE_DIR ? ["--persist-to", process.env.ELACSYM_STATE_DIR] : [];
 
 function remembered(name, fromEnv) {
   if (fromEnv) return fromEnv;
@@ -41,7 +44,7 @@ const apiKey = remembered("dev-api-key", process.env.ELACSYM_DEV_API_KEY);
 const adminToken = remembered("admin-token", process.env.ELACSYM_ADMIN_TOKEN);
 
 console.log("elacsym: applying D1 migrations to local state …");
-run(["d1", "migrations", "apply", "elacsym-control", "--local"], "applying D1 migrations");
+run(["d1", "migrations", "apply", "elacsym-control", "--local", ...persist], "applying D1 migrations");
 
 const salt = randomToken(16);
 const now = Date.now();
@@ -51,7 +54,7 @@ const seed = [
   `INSERT INTO api_keys (id, tenant_id, lookup, salt, hash, scopes, namespace_prefix, expires_at, revoked_at, created_at) VALUES ('k_dev', 'dev', '${await keyLookup(apiKey)}', '${salt}', '${await keyHash(salt, apiKey)}', 'read,write,admin', NULL, NULL, NULL, ${now})`,
 ].join("; ");
 console.log("elacsym: seeding the development tenant and API key …");
-run(["d1", "execute", "elacsym-control", "--local", "--command", seed], "seeding the development tenant");
+run(["d1", "execute", "elacsym-control", "--local", ...persist, "--command", seed], "seeding the development tenant");
 
 const banner = [
   "",
@@ -66,7 +69,7 @@ const banner = [
 
 const child = spawn(
   wrangler,
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, "--show-interactive-dev-session=false"],
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), ...persist, "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, "--show-interactive-dev-session=false"],
   { cwd: root, env, stdio: ["inherit", "pipe", "inherit"] },
 );
 let announced = false;

@@ -15,8 +15,21 @@ export interface EngineConfig {
   eventualStalenessMs: number;
   /** In-isolate cache capacity of a Worker. */
   isolateCacheBytes: number;
+  /** 1 to use the Cache API (per data centre) between the isolate cache and R2, 0 to skip it. */
+  edgeCache: number;
   /** Largest request body accepted. */
   maxBodyBytes: number;
+  /** How long objects outlive the last manifest that referenced them (in-flight readers). */
+  gcGraceMs: number;
+  /** Compaction: segments below this many rows are tier 0; tiers grow by compactionTierFactor. */
+  compactionBaseRows: number;
+  compactionTierFactor: number;
+  /** Compaction: how many segments of one tier make a merge. */
+  compactionMinMerge: number;
+  /** Compaction: a merge stops growing a segment past this many live rows. */
+  compactionMaxSegmentRows: number;
+  /** Compaction: a segment with at least this fraction of dead rows is rewritten. */
+  compactionDeadRatio: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -26,7 +39,14 @@ export const DEFAULT_CONFIG: EngineConfig = {
   flushDelayMs: 1000,
   eventualStalenessMs: 10_000,
   isolateCacheBytes: 48 << 20,
+  edgeCache: 1,
   maxBodyBytes: 32 << 20,
+  gcGraceMs: 10 * 60_000,
+  compactionBaseRows: 10_000,
+  compactionTierFactor: 4,
+  compactionMinMerge: 4,
+  compactionMaxSegmentRows: 250_000,
+  compactionDeadRatio: 0.3,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -36,7 +56,14 @@ const VARS: Record<keyof EngineConfig, string> = {
   flushDelayMs: "ELACSYM_FLUSH_DELAY_MS",
   eventualStalenessMs: "ELACSYM_EVENTUAL_STALENESS_MS",
   isolateCacheBytes: "ELACSYM_ISOLATE_CACHE_BYTES",
+  edgeCache: "ELACSYM_EDGE_CACHE",
   maxBodyBytes: "ELACSYM_MAX_BODY_BYTES",
+  gcGraceMs: "ELACSYM_GC_GRACE_MS",
+  compactionBaseRows: "ELACSYM_COMPACTION_BASE_ROWS",
+  compactionTierFactor: "ELACSYM_COMPACTION_TIER_FACTOR",
+  compactionMinMerge: "ELACSYM_COMPACTION_MIN_MERGE",
+  compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
+  compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
 };
 
 export function readConfig(env: object): EngineConfig {

@@ -1,11 +1,13 @@
 /** The Hono environment every route shares: bindings plus per-request variables. */
 import type { Context } from "hono";
 import type { Env } from "../env.ts";
+import type { ErrorRenderer } from "./errors.ts";
 import type { AuthInfo } from "./middleware/auth.ts";
 
 export interface AppEnv {
   Bindings: Env;
-  Variables: { auth: AuthInfo; requestId: string };
+  /** `renderError`: the error format of the API serving the request (unset: v1's). */
+  Variables: { auth: AuthInfo; requestId: string; renderError?: ErrorRenderer };
 }
 
 export type AppContext = Context<AppEnv>;

@@ -1,10 +1,11 @@
 /**
- * The one table from engine error codes to HTTP statuses, and the error bodies of both APIs.
- * Unknown errors are logged and answered with a generic 500.
+ * The one table from engine error codes to HTTP statuses, and the error bodies of both APIs
+ * (chosen per request with `useErrorFormat`). Unknown errors are logged and answered with a generic 500.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { EngineError, type ErrorCode } from "../core/errors.ts";
+import type { AppEnv } from "./context.ts";
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_ARGUMENT: 400,
@@ -22,16 +23,47 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INTERNAL: 500,
 };
 
-/** Error body of the Elacsym API: {"error": {"code", "message"}}. */
-export function v1ErrorResponse(c: Context, err: unknown): Response {
+/** Renders an error thrown while serving a request in one API's error format. */
+export type ErrorRenderer = (c: Context, err: unknown) => Response;
+
+/** Status, headers and message of an error, shared by every API's format; unknown errors are logged. */
+function classify(c: Context, err: unknown): { status: ContentfulStatusCode; code: ErrorCode | "INTERNAL"; message: string } {
   if (err instanceof EngineError) {
-    const status = STATUS[err.code];
     if (err.retryAfterMs !== undefined) {
       c.header("retry-after-ms", String(err.retryAfterMs));
       c.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
     }
-    return c.json({ error: { code: err.code, message: err.message } }, status);
+    if (err.code === "UNAUTHENTICATED") c.header("www-authenticate", 'Bearer realm="elacsym"');
+    return { status: STATUS[err.code], code: err.code, message: err.message };
   }
   console.error(JSON.stringify({ msg: "unhandled error", request_id: c.get("requestId" as never), error: String((err as Error)?.stack ?? err) }));
-  return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
+  return { status: 500, code: "INTERNAL", message: "internal error" };
+}
+
+/** Error body of the Elacsym API: {"error": {"code", "message"}}. */
+export const v1ErrorResponse: ErrorRenderer = (c, err) => {
+  const { status, code, message } = classify(c, err);
+  return c.json({ error: { code, message } }, status);
+};
+
+/** Error body of the turbopuffer-compatible API: {"status": "error", "error": "message"}. */
+export const turbopufferErrorResponse: ErrorRenderer = (c, err) => {
+  const { status, message } = classify(c, err);
+  return c.json({ status: "error", error: message }, status);
+};
+
+/**
+ * Selects the error format of the routes it guards; install it before `apiKeyAuth()` so that auth
+ * errors use it too. Without it, errors use the Elacsym (v1) format.
+ */
+export function useErrorFormat(render: ErrorRenderer): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("renderError", render);
+    await next();
+  };
+}
+
+/** The app's error handler: the format chosen for the request, or v1's. */
+export function renderError(c: Context<AppEnv>, err: unknown): Response {
+  return (c.get("renderError") ?? v1ErrorResponse)(c, err);
 }

@@ -1,8 +1,11 @@
 /**
  * The control plane in D1: tenants, API keys and the namespace catalog (for listing and for readers
- * that skip the Durable Object). Prepared statements and row ↔ domain mapping only.
+ * that skip the Durable Object). Prepared statements and row ↔ domain mapping only; the admin API's
+ * tenant and key management is in d1-tenants.ts, the audit log in d1-audit.ts.
  */
-import { keyHash, keyLookup, randomToken } from "./api-keys.ts";
+import { keyLookup, randomToken } from "./api-keys.ts";
+import { apiKeyInsert, overridesOf, tenantInsert } from "./d1-tenants.ts";
+import { LIMIT_NAMES, type LimitOverrides } from "./tenant-limits.ts";
 
 export type Scope = "read" | "write" | "admin";
 
@@ -37,10 +40,7 @@ export class D1Catalog {
 
   async createTenant(name: string, id = `t_${randomToken(8)}`): Promise<Tenant> {
     const tenant: Tenant = { id, name, status: "active", created_at: Date.now() };
-    await this.db
-      .prepare("INSERT INTO tenants (id, name, status, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING")
-      .bind(tenant.id, tenant.name, tenant.status, tenant.created_at)
-      .run();
+    await tenantInsert(this.db, tenant).run();
     return tenant;
   }
 
@@ -50,31 +50,18 @@ export class D1Catalog {
 
   /** Stores a key's salted hash; the key itself is returned to the caller once and never stored. */
   async addApiKey(tenantId: string, key: string, options: { scopes: Scope[]; namespace_prefix?: string | null; expires_at?: number | null }): Promise<ApiKeyRecord> {
-    const salt = randomToken(16);
-    const record: ApiKeyRecord = {
-      id: `k_${randomToken(8)}`,
-      tenant_id: tenantId,
-      scopes: options.scopes,
-      namespace_prefix: options.namespace_prefix ?? null,
-      expires_at: options.expires_at ?? null,
-      revoked_at: null,
-      created_at: Date.now(),
-    };
-    await this.db
-      .prepare(
-        "INSERT INTO api_keys (id, tenant_id, lookup, salt, hash, scopes, namespace_prefix, expires_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-      )
-      .bind(record.id, tenantId, await keyLookup(key), salt, await keyHash(salt, key), record.scopes.join(","), record.namespace_prefix, record.expires_at, record.created_at)
-      .run();
+    const { statement, record } = await apiKeyInsert(this.db, tenantId, key, options);
+    await statement.run();
     return record;
   }
 
-  /** The key rows whose lookup digest matches, with what is needed to verify the key. */
-  async keyCandidates(key: string): Promise<(ApiKeyRecord & { salt: string; hash: string; tenant_status: string })[]> {
+  /** The key rows whose lookup digest matches, with what is needed to verify the key and the tenant's limits. */
+  async keyCandidates(key: string): Promise<(ApiKeyRecord & { salt: string; hash: string; tenant_status: string; limits: LimitOverrides })[]> {
     const res = await this.db
       .prepare(
-        `SELECT k.id, k.tenant_id, k.salt, k.hash, k.scopes, k.namespace_prefix, k.expires_at, k.revoked_at, k.created_at, t.status AS tenant_status
-         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.lookup = ?`,
+        `SELECT k.id, k.tenant_id, k.salt, k.hash, k.scopes, k.namespace_prefix, k.expires_at, k.revoked_at, k.created_at, t.status AS tenant_status,
+                ${LIMIT_NAMES.map((n) => `l.${n}`).join(", ")}
+         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id LEFT JOIN tenant_limits l ON l.tenant_id = k.tenant_id WHERE k.lookup = ?`,
       )
       .bind(await keyLookup(key))
       .all<Record<string, unknown>>();
@@ -89,6 +76,7 @@ export class D1Catalog {
       revoked_at: (r.revoked_at as number | null) ?? null,
       created_at: r.created_at as number,
       tenant_status: r.tenant_status as string,
+      limits: overridesOf(r),
     }));
   }
 

@@ -44,10 +44,21 @@ export class EntryLru<V> {
   clear(): void {
     this.map.clear();
   }
+  entries(): [string, V][] {
+    return [...this.map.entries()];
+  }
 }
 
-/** Clears every isolate cache (tests that measure cold reads). */
+const clearHooks: (() => void)[] = [];
+
+/** Registers another isolate-level cache with clearIsolateCaches. */
+export function onClearIsolateCaches(hook: () => void): void {
+  clearHooks.push(hook);
+}
+
+/** Clears every isolate cache of object bytes and parsed objects (cold-read measurements). */
 export function clearIsolateCaches(): void {
   blocks?.clear();
   parsed.clear();
+  for (const hook of clearHooks) hook();
 }

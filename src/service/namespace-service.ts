@@ -8,14 +8,14 @@ import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
 import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
-import type { Hit } from "../core/query/hit.ts";
+import type { Hit, TailAnswer } from "../core/query/hit.ts";
 import { planV1Query } from "../core/query/plan.ts";
-import { type SegmentHit, materializeSegmentHits, mergeHits, searchSegments } from "../core/query/segment-search.ts";
+import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
 import type { DocId } from "../core/types.ts";
-import type { UpsertBatch } from "../core/wal/write-batch.ts";
+import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { CacheApiEdge } from "../storage/cache-api-edge.ts";
 import { type IoStats, cacheHitRatio, newIoStats } from "../storage/io-stats.ts";
@@ -23,10 +23,14 @@ import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifest
 import { ObjectCache } from "../storage/object-cache.ts";
 import { R2BlobStore } from "../storage/r2-blob-store.ts";
 import { EntryLru, blockCache } from "./isolate-cache.ts";
+import { executeQuery } from "./query-executor.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
-export type NamespaceRpc = Pick<NamespaceDO, "create" | "describe" | "upsert" | "deleteIds" | "query" | "fetchIds" | "drop" | "flush">;
+export type NamespaceRpc = Pick<
+  NamespaceDO,
+  "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "query" | "materializeTail" | "fetchIds" | "drop" | "flush"
+>;
 
 interface KnownManifest {
   token: string;
@@ -95,7 +99,7 @@ export class NamespaceService {
     return new ObjectCache({
       store: new R2BlobStore(this.env.BUCKET),
       memory: blockCache(this.config.isolateCacheBytes),
-      edge: typeof caches !== "undefined" ? new CacheApiEdge((caches as unknown as { default: Cache }).default) : null,
+      edge: this.config.edgeCache && typeof caches !== "undefined" ? new CacheApiEdge((caches as unknown as { default: Cache }).default) : null,
       defer: this.defer,
     });
   }
@@ -137,12 +141,20 @@ export class NamespaceService {
     knownManifests.delete(this.cacheKey(ns));
   }
 
-  async upsert(ns: string, batch: UpsertBatch): Promise<WriteResult> {
-    return this.call(ns, this.stub(ns).upsert(batch));
+  async upsert(ns: string, batch: UpsertBatch, condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).upsert(batch, condition));
   }
 
-  async deleteIds(ns: string, ids: DocId[]): Promise<WriteResult> {
-    return this.call(ns, this.stub(ns).deleteIds(ids));
+  async patch(ns: string, batch: PatchBatch, condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).patch(batch, condition));
+  }
+
+  async deleteIds(ns: string, ids: DocId[], condition?: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).deleteIds(ids, condition));
+  }
+
+  async deleteByFilter(ns: string, filter: unknown): Promise<WriteResult> {
+    return this.call(ns, this.stub(ns).deleteByFilter(filter));
   }
 
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
@@ -213,7 +225,7 @@ export class NamespaceService {
     const started = Date.now();
     const stats = newIoStats();
     const cache = this.objectCache();
-    const source = new CachedSegmentSource(cache, stats);
+    const segments = new CachedSegmentSource(cache, stats);
     const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
 
     let snap: Pick<QuerySnapshot, "plan" | "tail" | "schema">;
@@ -223,7 +235,8 @@ export class NamespaceService {
       const known = await this.eventualManifest(ns, cache, stats);
       manifest = known.manifest;
       manifestId = known.token;
-      snap = { plan: planV1Query(raw, manifest.schema), tail: { hits: [], deadSeqs: [], scanned: 0 }, schema: manifest.schema };
+      const empty: TailAnswer = { hits: [], fullText: null, deadSeqs: [], scanned: 0 };
+      snap = { plan: planV1Query(raw, manifest.schema), tail: empty, schema: manifest.schema };
     } else {
       const known = knownManifests.get(this.cacheKey(ns));
       const s = await this.call(ns, this.stub(ns).query(raw, known?.token ?? ""));
@@ -233,14 +246,24 @@ export class NamespaceService {
     }
     const tailDone = Date.now();
 
-    const dead = (await source.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
-    const seg = await searchSegments(snap.plan, manifest, dead, source);
-    const merged = mergeHits(snap.plan.topK, snap.tail.hits, seg.hits);
-    await materializeSegmentHits(snap.plan, manifest.schema, merged.filter((h): h is SegmentHit => "segment" in h), source);
+    const dead = (await segments.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
+    const plan = snap.plan;
+    const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
+    const { hits, counts } = await executeQuery({
+      plan,
+      manifest,
+      manifestId,
+      tail: snap.tail,
+      dead,
+      segments,
+      cache,
+      stats,
+      materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
+    });
     const done = Date.now();
 
     return {
-      hits: merged.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
+      hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
       schema: snap.schema,
       performance: {
         server_ms: done - started,
@@ -248,9 +271,9 @@ export class NamespaceService {
         segments_ms: done - tailDone,
         consistency: eventual ? "eventual" : "strong",
         manifest_version: manifest.version,
-        segments_scanned: seg.stats.segments,
-        exhaustive_search_count: snap.tail.scanned + seg.stats.rowsScanned,
-        index_candidates: 0,
+        segments_scanned: counts.segmentsScanned,
+        exhaustive_search_count: counts.rowsScanned,
+        index_candidates: counts.indexCandidates,
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),

@@ -5,6 +5,7 @@
  *
  *   t/{tenant}/ns/{namespace}/{incarnation}/manifest/{version:12}.json
  *   t/{tenant}/ns/{namespace}/{incarnation}/seg/{seqMin:16}-{seqMax:16}-v{version}.parquet
+ *   t/{tenant}/ns/{namespace}/{incarnation}/fts/{seqMin:16}-{seqMax:16}-v{version}.eftx
  *   t/{tenant}/ns/{namespace}/{incarnation}/del/{version:12}.bin
  */
 
@@ -39,4 +40,8 @@ export function segmentKey(ref: NamespaceRef, seqMin: number, seqMax: number, ve
 
 export function deletesKey(ref: NamespaceRef, version: number): string {
   return `${namespacePrefix(ref)}del/${pad(version, 12)}.bin`;
+}
+
+export function fullTextKey(ref: NamespaceRef, seqMin: number, seqMax: number, version: number): string {
+  return `${namespacePrefix(ref)}fts/${pad(seqMin, 16)}-${pad(seqMax, 16)}-v${version}.eftx`;
 }

@@ -2,7 +2,7 @@
  * An in-memory BlobStore (the tantivy RamDirectory analogue) for Node benchmarks of the core.
  * A real implementation with R2's semantics for get/put/list/delete, not a mock.
  */
-import type { BlobInfo, BlobStore, ByteRange, ListResult } from "./blob-store.ts";
+import type { BlobInfo, BlobStore, BlobWriter, ByteRange, ListResult } from "./blob-store.ts";
 
 export class MemoryBlobStore implements BlobStore {
   private readonly objects = new Map<string, Uint8Array>();
@@ -16,6 +16,25 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     this.objects.set(key, bytes.slice());
+  }
+
+  createWriter(key: string): BlobWriter {
+    const chunks: Uint8Array[] = [];
+    return {
+      write: async (bytes) => void chunks.push(bytes.slice()),
+      close: async () => {
+        const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+        const out = new Uint8Array(total);
+        let off = 0;
+        for (const c of chunks) {
+          out.set(c, off);
+          off += c.byteLength;
+        }
+        this.objects.set(key, out);
+        return total;
+      },
+      abort: async () => void (chunks.length = 0),
+    };
   }
 
   async head(key: string): Promise<BlobInfo | null> {

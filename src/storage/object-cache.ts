@@ -65,11 +65,15 @@ export class ObjectCache {
     return bytes;
   }
 
-  /** A RangeReader over an object of known size whose reads go through the block cache. */
-  rangeReader(key: string, size: number, stats: IoStats): RangeReader {
+  /**
+   * A RangeReader over an object of known size whose reads go through the block cache. Readers kept
+   * across requests pass a function returning the current request's stats.
+   */
+  rangeReader(key: string, size: number, statsOf: IoStats | (() => IoStats)): RangeReader {
     return {
       byteLength: size,
       slice: async (start: number, end = size) => {
+        const stats = typeof statsOf === "function" ? statsOf() : statsOf;
         stats.objectReads++;
         const bytes = await this.readRange(key, size, start, Math.min(end, size), stats);
         stats.bytesRead += bytes.byteLength;

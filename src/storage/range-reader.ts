@@ -19,3 +19,17 @@ export function memoryRangeReader(bytes: Uint8Array): RangeReader {
     },
   };
 }
+
+/** A RangeReader reading straight from a BlobStore (no caching: the Durable Object's occasional reads). */
+export function blobRangeReader(store: { get(key: string, range?: { offset: number; length: number }): Promise<Uint8Array | null> }, key: string, size: number): RangeReader {
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const bytes = await store.get(key, { offset: start, length: Math.max(0, Math.min(end, size) - start) });
+      if (!bytes) throw new Error(`storage: object ${key} is missing`);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : (bytes.slice().buffer as ArrayBuffer);
+    },
+  };
+}

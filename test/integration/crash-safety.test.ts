@@ -25,6 +25,12 @@ async function expectState(ns: string, expected: Expected): Promise<void> {
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.sort((a, b) => a - b)).toEqual([...expected.keys()].sort((a, b) => a - b));
   for (const r of rows) expect(r.attributes.v, `id ${r.id}`).toBe(expected.get(r.id)!.v);
+  // The full-text index agrees: every live document of version v is found by its version's word.
+  for (const v of new Set([...expected.values()].map((e) => e.v))) {
+    const res = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { full_text: { query: `word${v}` }, top_k: 10_000, include_attributes: false });
+    const want = [...expected].filter(([, e]) => e.v === v).map(([id]) => id).sort((a, b) => a - b);
+    expect(res.body.results.map((r: any) => r.id).sort((a: number, b: number) => a - b), `word${v}`).toEqual(want);
+  }
   const desc = await api("GET", `/v1/namespaces/${ns}`, t.key);
   expect(desc.body.documents).toBe(expected.size);
 }
@@ -38,13 +44,16 @@ async function expectManifestsComplete(ns: string): Promise<void> {
   expect(manifests.length).toBeGreaterThan(0);
   for (const m of manifests) {
     const body = (await (await env.BUCKET.get(m.key))!.json()) as Manifest;
-    for (const s of body.segments) expect(keys.has(s.key), s.key).toBe(true);
+    for (const s of body.segments) {
+      expect(keys.has(s.key), s.key).toBe(true);
+      if (s.fts) expect(keys.has(s.fts.key), s.fts.key).toBe(true);
+    }
     for (const d of body.deletes) expect(keys.has(d.key), d.key).toBe(true);
   }
 }
 
 async function write(ns: string, expected: Expected, ids: number[], v: number): Promise<void> {
-  const documents = ids.map((id) => ({ id, vector: [id, v, 1], attributes: { v } }));
+  const documents = ids.map((id) => ({ id, vector: [id, v, 1], attributes: { v, text: `word${v} doc${id}` } }));
   const res = await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents });
   expect(res.status).toBe(200);
   for (const d of documents) expected.set(d.id, { v, vector: d.vector });
@@ -74,12 +83,14 @@ async function drainAlarms(ns: string): Promise<number> {
 }
 
 const points: FaultPoint[] = ["flush:after-plan", "flush:after-segment", "flush:after-deletes", "flush:after-manifest", "flush:before-commit"];
-const puts = ["/seg/", "/del/", "/manifest/"];
+const puts = ["/seg/", "/fts/", "/del/", "/manifest/"];
 
 describe("crash safety of flush", () => {
   it.each([...points.map((p) => ["crash", p]), ...puts.map((k) => ["put-fails", k])])("%s at %s loses nothing", async (kind, where) => {
     const ns = `crash-${kind}-${where.replace(/[^a-z]/g, "")}`;
-    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: 3, metric: "euclidean_squared" } } });
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, {
+      schema: { vector: { dimensions: 3, metric: "euclidean_squared" }, attributes: { text: { type: "string", full_text: true } } },
+    });
     const expected: Expected = new Map();
     await write(ns, expected, Array.from({ length: 100 }, (_, i) => i), 1);
     await drainAlarms(ns);
@@ -113,7 +124,9 @@ describe("crash safety of flush", () => {
 
   it("a retried flush rewrites the same keys with the same bytes", async () => {
     const ns = "crash-idempotent";
-    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: 3, metric: "euclidean_squared" } } });
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, {
+      schema: { vector: { dimensions: 3, metric: "euclidean_squared" }, attributes: { text: { type: "string", full_text: true } } },
+    });
     const expected: Expected = new Map();
     await write(ns, expected, [1, 2, 3], 1);
     await drainAlarms(ns);

@@ -6,8 +6,8 @@ import { Hono } from "hono";
 import { readConfig } from "../../config.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { parseIncludeAttributesLoose } from "../../core/query/include.ts";
-import { parseIds, parseV1Documents } from "../../core/wal/write-batch.ts";
-import { NamespaceService } from "../../service/namespace-service.ts";
+import { parseIds, parseV1Documents, parseV1Patches } from "../../core/wal/write-batch.ts";
+import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
 import { authorize } from "../middleware/auth.ts";
@@ -15,12 +15,19 @@ import { renderDocument } from "../render.ts";
 
 const MAX_LIST_LIMIT = 1000;
 
-function service(c: AppContext): NamespaceService {
-  return new NamespaceService(c.env, c.get("auth").tenant, deferOf(c));
+/** Every operation goes through the tenant's policy: scopes, prefix, rate limits, quotas, audit. */
+function service(c: AppContext): GuardedNamespaceService {
+  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function onlyKeys(raw: Record<string, unknown>, allowed: string[], shape: string): void {
+  for (const k of Object.keys(raw)) {
+    if (!allowed.includes(k)) throw new InvalidArgumentError(`request: unknown field '${k}' (expected ${shape})`);
+  }
 }
 
 async function body(c: AppContext): Promise<Record<string, unknown>> {
@@ -38,11 +45,8 @@ v1Namespaces.get("/", async (c) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new InvalidArgumentError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
-  let prefix = c.req.query("prefix") ?? undefined;
-  const keyPrefix = c.get("auth").namespacePrefix;
-  // A prefix-restricted key lists only inside its prefix.
-  if (keyPrefix && !(prefix ?? "").startsWith(keyPrefix)) prefix = keyPrefix.startsWith(prefix ?? "") ? keyPrefix : `${prefix}\u0000none`;
-  const page = await service(c).list({ prefix, cursor: c.req.query("cursor") ?? undefined, limit });
+  // A prefix-restricted key lists only inside its prefix (the service narrows `prefix`).
+  const page = await service(c).list({ prefix: c.req.query("prefix") ?? undefined, cursor: c.req.query("cursor") ?? undefined, limit });
   return c.json({
     namespaces: page.namespaces.map((n) => ({ name: n.name, created_at: new Date(n.created_at).toISOString() })),
     ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
@@ -66,7 +70,7 @@ v1Namespaces.get("/:ns", async (c) => {
 
 v1Namespaces.delete("/:ns", async (c) => {
   const ns = c.req.param("ns");
-  authorize(c.get("auth"), "write", ns);
+  authorize(c.get("auth"), "admin", ns);
   await service(c).drop(ns);
   return c.json({ deleted: true });
 });
@@ -75,20 +79,33 @@ v1Namespaces.post("/:ns/upsert", async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const raw = await body(c);
-  for (const k of Object.keys(raw)) if (k !== "documents") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"documents": [...]})`);
+  onlyKeys(raw, ["documents", "condition"], '{"documents": [...], "condition"?: F}');
   const batch = parseV1Documents(raw.documents);
-  const r = await service(c).upsert(ns, batch);
+  const r = await service(c).upsert(ns, batch, raw.condition);
   return c.json({ upserted: r.affected, sequence: r.sequence });
+});
+
+v1Namespaces.post("/:ns/patch", async (c) => {
+  const ns = c.req.param("ns");
+  authorize(c.get("auth"), "write", ns);
+  const raw = await body(c);
+  onlyKeys(raw, ["documents", "condition"], '{"documents": [{"id", "attributes"}], "condition"?: F}');
+  const r = await service(c).patch(ns, parseV1Patches(raw.documents), raw.condition);
+  return c.json({ patched: r.affected, sequence: r.sequence });
 });
 
 v1Namespaces.post("/:ns/delete", async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const raw = await body(c);
-  if (raw.filter !== undefined) throw new InvalidArgumentError("delete: delete by filter is not available in this build yet; pass ids");
-  for (const k of Object.keys(raw)) if (k !== "ids") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"ids": [...]})`);
+  onlyKeys(raw, ["ids", "condition", "filter"], '{"ids": [...], "condition"?: F} or {"filter": F}');
+  if (raw.filter !== undefined) {
+    if (raw.ids !== undefined || raw.condition !== undefined) throw new InvalidArgumentError("delete: pass either ids (with an optional condition) or a filter");
+    const r = await service(c).deleteByFilter(ns, raw.filter);
+    return c.json({ deleted: r.affected, sequence: r.sequence });
+  }
   const { ids } = parseIds(raw.ids, "ids");
-  const r = await service(c).deleteIds(ns, ids);
+  const r = await service(c).deleteIds(ns, ids, raw.condition);
   return c.json({ deleted: r.affected, sequence: r.sequence });
 });
 

@@ -16,7 +16,8 @@ export type Filter =
   | { kind: "and"; filters: Filter[] }
   | { kind: "or"; filters: Filter[] }
   | { kind: "not"; filter: Filter }
-  | { kind: "compare"; field: string; op: CompareOp; value: AttributeValue | DocId }
+  /** `ref` names an attribute of the new document ($ref_new in conditional writes) to compare with. */
+  | { kind: "compare"; field: string; op: CompareOp; value: AttributeValue | DocId; ref?: string }
   | { kind: "in"; field: string; values: (AttributeValue | DocId)[]; negate: boolean }
   | { kind: "contains"; field: string; value: ScalarValue; negate: boolean }
   | { kind: "contains_any"; field: string; values: ScalarValue[]; negate: boolean }
@@ -57,8 +58,21 @@ function normalizeOperand(type: AttributeType | "id", raw: unknown, where: strin
 export class FilterBuilder {
   private nodes = 0;
   private readonly schema: Schema;
-  constructor(schema: Schema) {
+  private readonly allowRefNew: boolean;
+  constructor(schema: Schema, options: { allowRefNew?: boolean } = {}) {
     this.schema = schema;
+    this.allowRefNew = options.allowRefNew ?? false;
+  }
+
+  /** `{"$ref_new": "attr"}` as a comparison operand, when conditions allow it. */
+  private refNew(value: unknown, where: string): string | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !("$ref_new" in value)) return undefined;
+    if (!this.allowRefNew) throw new InvalidArgumentError(`${where}: $ref_new is only allowed in conditions of conditional writes`);
+    const name = (value as Record<string, unknown>).$ref_new;
+    if (typeof name !== "string" || (name !== "id" && !this.schema.attributes[name])) {
+      throw new InvalidArgumentError(`${where}: $ref_new must name an attribute of the namespace`);
+    }
+    return name;
   }
 
   private count(where: string, depth: number): void {
@@ -85,6 +99,8 @@ export class FilterBuilder {
         if (isArray && op !== "eq" && op !== "ne") {
           throw new InvalidArgumentError(`${where}: '${op}' does not apply to array attribute '${field}'; use contains / contains_any`);
         }
+        const ref = this.refNew(value, `${where}.value`);
+        if (ref) return { kind: "compare", field, op, value: null, ref };
         return { kind: "compare", field, op, value: normalizeOperand(type, value, `${where}.value`, false) };
       }
       case "in":
@@ -143,9 +159,12 @@ export class FilterBuilder {
   }
 }
 
-/** Parses the v1 filter JSON: {field, op, value} | {and: [...]} | {or: [...]} | {not: F}. */
-export function parseV1Filter(raw: unknown, schema: Schema, where = "filter"): Filter {
-  const b = new FilterBuilder(schema);
+/**
+ * Parses the v1 filter JSON: {field, op, value} | {and: [...]} | {or: [...]} | {not: F}. In the
+ * condition of a conditional write, a value may be {"$ref_new": "attr"}: the new document's value.
+ */
+export function parseV1Filter(raw: unknown, schema: Schema, where = "filter", options: { allowRefNew?: boolean } = {}): Filter {
+  const b = new FilterBuilder(schema, options);
   const walk = (node: unknown, path: string, depth: number): Filter => {
     if (!isObject(node)) throw new InvalidArgumentError(`${path}: expected an object such as {"field": "price", "op": "gte", "value": 10}`);
     if ("and" in node || "or" in node) {
@@ -215,26 +234,28 @@ function equalValues(a: AttributeValue | DocId, b: AttributeValue | DocId): bool
   return a === b;
 }
 
-export function evaluateFilter(f: Filter, read: FieldReader): boolean {
+/** Evaluates `f` on a row; `readNew` reads the new document for $ref_new operands. */
+export function evaluateFilter(f: Filter, read: FieldReader, readNew?: FieldReader): boolean {
   switch (f.kind) {
     case "and":
-      for (const c of f.filters) if (!evaluateFilter(c, read)) return false;
+      for (const c of f.filters) if (!evaluateFilter(c, read, readNew)) return false;
       return true;
     case "or":
-      for (const c of f.filters) if (evaluateFilter(c, read)) return true;
+      for (const c of f.filters) if (evaluateFilter(c, read, readNew)) return true;
       return false;
     case "not":
-      return !evaluateFilter(f.filter, read);
+      return !evaluateFilter(f.filter, read, readNew);
     case "compare": {
       const v = read(f.field);
+      const operand = f.ref !== undefined ? (readNew ? readNew(f.ref) : null) : f.value;
       switch (f.op) {
         case "eq":
-          return equalValues(v, f.value);
+          return equalValues(v, operand);
         case "ne":
-          return !equalValues(v, f.value);
+          return !equalValues(v, operand);
       }
-      if (v === null || v === undefined) return false;
-      const c = compareValues(v, f.value);
+      if (v === null || v === undefined || operand === null || operand === undefined) return false;
+      const c = compareValues(v, operand);
       switch (f.op) {
         case "lt":
           return c < 0;

@@ -2,6 +2,7 @@
  * A query hit as it moves through the engine: found in the tail or a segment, merged, then
  * materialized (attributes and vector filled in) for the response.
  */
+import type { TailMatches } from "../index/fulltext/tail-index.ts";
 import type { Attributes, DocId } from "../types.ts";
 
 export interface Hit {
@@ -15,7 +16,10 @@ export interface Hit {
 
 /** What the Durable Object answers for the unflushed tail of a query. */
 export interface TailAnswer {
+  /** The vector (or by-id) arm's best tail rows; materialized unless the query is hybrid. */
   hits: Hit[];
+  /** The full-text arm: tail statistics and matches, scored by the Worker with global statistics. */
+  fullText: TailMatches | null;
   /** Versions in segments that tail writes supersede or delete: readers must skip them. */
   deadSeqs: number[];
   /** Tail rows the query scanned exhaustively. */

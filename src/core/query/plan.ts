@@ -4,20 +4,36 @@
  * the WAL tail by the Durable Object and over the segments by the Worker.
  */
 import { InvalidArgumentError } from "../errors.ts";
-import type { Schema } from "../schema/schema.ts";
+import { type FullTextQuery, planFullTextQuery } from "../index/fulltext/full-text-query.ts";
+import { type Schema, fullTextFields } from "../schema/schema.ts";
 import type { Metric } from "../types.ts";
 import { type Filter, parseV1Filter } from "./filter.ts";
+import { DEFAULT_RRF_K } from "./fusion.ts";
 
 export const DEFAULT_TOP_K = 10;
 export const MAX_TOP_K = 10_000;
 
 export type Consistency = "strong" | "eventual";
+export const MAX_FULL_TEXT_QUERY_CHARS = 4096;
+
+export interface HybridPlan {
+  /** The RRF rank constant. */
+  k: number;
+  vectorWeight: number;
+  fullTextWeight: number;
+}
 
 export interface QueryPlan {
   topK: number;
-  /** Rank by distance to this vector (smaller is closer); null ranks by id. */
+  /** Rank by distance to this vector (smaller is closer). With neither vector nor fullText, rank by id. */
   vector: Float32Array | null;
   metric: Metric | null;
+  /** Rank by BM25 over these fields (analyzed query terms inside). */
+  fullText: FullTextQuery | null;
+  /** Set when both vector and fullText are given: fuse them with Reciprocal Rank Fusion. */
+  hybrid: HybridPlan | null;
+  /** Candidates an arm returns before fusion (top_k when there is a single arm). */
+  armDepth: number;
   filter: Filter | null;
   includeVector: boolean;
   /** Attribute names to return; null returns all of them. */
@@ -73,6 +89,57 @@ export function parseConsistency(raw: unknown, where = "consistency"): Consisten
 
 const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency"];
 
+/** `full_text`: {query, fields: {name: weight}} | {query, field} | {query} (all full-text attributes). */
+export function parseFullTextClause(raw: unknown, schema: Schema, where = "full_text"): FullTextQuery {
+  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"query": "...", "fields": {"title": 2, "body": 1}} or {"query": "...", "field": "title"}`);
+  for (const key of Object.keys(raw)) {
+    if (key !== "query" && key !== "fields" && key !== "field") throw new InvalidArgumentError(`${where}: unknown field '${key}' (allowed: query, field, fields)`);
+  }
+  const text = raw.query;
+  if (typeof text !== "string" || text.trim() === "") throw new InvalidArgumentError(`${where}.query: expected a non-empty string`);
+  if (text.length > MAX_FULL_TEXT_QUERY_CHARS) throw new InvalidArgumentError(`${where}.query: at most ${MAX_FULL_TEXT_QUERY_CHARS} characters`);
+  const configs = fullTextFields(schema);
+  if (Object.keys(configs).length === 0) {
+    throw new InvalidArgumentError(`${where}: this namespace has no full-text attributes (declare one with "full_text" in the schema)`);
+  }
+  let fields: string | Record<string, number>;
+  if (raw.field !== undefined && raw.fields !== undefined) throw new InvalidArgumentError(`${where}: give either field or fields`);
+  if (raw.field !== undefined) {
+    if (typeof raw.field !== "string") throw new InvalidArgumentError(`${where}.field: expected an attribute name`);
+    fields = raw.field;
+  } else if (raw.fields !== undefined) {
+    if (Array.isArray(raw.fields) && raw.fields.every((f) => typeof f === "string")) fields = Object.fromEntries(raw.fields.map((f) => [f, 1]));
+    else if (isObject(raw.fields)) fields = raw.fields as Record<string, number>;
+    else throw new InvalidArgumentError(`${where}.fields: expected {"attribute": weight, ...} or a list of attribute names`);
+  } else {
+    fields = Object.fromEntries(Object.keys(configs).map((f) => [f, 1]));
+  }
+  return planFullTextQuery(text, fields, configs);
+}
+
+function weight(raw: unknown, where: string): number {
+  if (raw === undefined) return 1;
+  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 0) throw new InvalidArgumentError(`${where}: expected a number ≥ 0`);
+  return raw;
+}
+
+export function parseHybrid(raw: unknown, where = "hybrid"): HybridPlan {
+  if (raw === undefined) return { k: DEFAULT_RRF_K, vectorWeight: 1, fullTextWeight: 1 };
+  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"method": "rrf", "k": 60, "vector_weight": 1, "full_text_weight": 1}`);
+  for (const key of Object.keys(raw)) {
+    if (!["method", "k", "vector_weight", "full_text_weight"].includes(key)) throw new InvalidArgumentError(`${where}: unknown field '${key}'`);
+  }
+  if (raw.method !== undefined && raw.method !== "rrf") throw new InvalidArgumentError(`${where}.method: only "rrf" is supported`);
+  const k = raw.k ?? DEFAULT_RRF_K;
+  if (typeof k !== "number" || !Number.isFinite(k) || k <= 0) throw new InvalidArgumentError(`${where}.k: expected a number > 0`);
+  return { k, vectorWeight: weight(raw.vector_weight, `${where}.vector_weight`), fullTextWeight: weight(raw.full_text_weight, `${where}.full_text_weight`) };
+}
+
+/** How deep each arm of a hybrid query goes: enough candidates for the fused top-k. */
+export function hybridArmDepth(topK: number): number {
+  return Math.min(Math.max(10 * topK, 100), MAX_TOP_K);
+}
+
 export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
   if (!isObject(raw)) throw new InvalidArgumentError("query: expected a JSON object");
   for (const key of Object.keys(raw)) {
@@ -80,17 +147,23 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
       throw new InvalidArgumentError(`query: unknown field '${key}' (allowed: ${V1_QUERY_KEYS.join(", ")})`);
     }
   }
-  if (raw.full_text !== undefined) {
-    throw new InvalidArgumentError("query.full_text: full-text search is not available in this build yet");
-  }
   const vector = raw.vector === undefined || raw.vector === null ? null : parseQueryVector(raw.vector, schema, "vector");
+  const fullText = raw.full_text === undefined || raw.full_text === null ? null : parseFullTextClause(raw.full_text, schema);
+  if (raw.hybrid !== undefined && !(vector && fullText)) {
+    throw new InvalidArgumentError("hybrid: needs both vector and full_text in the query");
+  }
+  const hybrid = vector && fullText ? parseHybrid(raw.hybrid) : null;
   if (raw.include_vector !== undefined && typeof raw.include_vector !== "boolean") {
     throw new InvalidArgumentError("include_vector: expected true or false");
   }
+  const topK = parseTopK(raw.top_k);
   return {
-    topK: parseTopK(raw.top_k),
+    topK,
     vector,
     metric: vector ? schema.vector!.metric : null,
+    fullText,
+    hybrid,
+    armDepth: hybrid ? hybridArmDepth(topK) : topK,
     filter: raw.filter === undefined || raw.filter === null ? null : parseV1Filter(raw.filter, schema),
     includeVector: raw.include_vector === true,
     includeAttributes: parseIncludeAttributes(raw.include_attributes, schema),

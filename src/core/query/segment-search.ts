@@ -43,7 +43,7 @@ export async function searchSegments(
   dead: DeadSet,
   source: SegmentSource,
 ): Promise<{ hits: SegmentHit[]; stats: SegmentSearchStats }> {
-  const top = new TopK<SegmentHit>(plan.topK);
+  const top = new TopK<SegmentHit>(plan.armDepth);
   const dist = plan.vector ? distanceTo(plan.metric!, plan.vector) : null;
   const fields = plan.filter ? [...filterFields(plan.filter)].filter((f) => f !== "id") : [];
   const stats: SegmentSearchStats = { segments: 0, rowsScanned: 0 };
@@ -82,7 +82,7 @@ export function mergeHits<T extends Hit>(topK: number, ...lists: T[][]): T[] {
   return keyed.slice(0, topK).map((k) => k.h);
 }
 
-/** Fills in attributes (and vectors when asked) of segment hits with single-row range reads. */
+/** Fills in ids, attributes (and vectors when asked) of segment hits with single-row range reads. */
 export async function materializeSegmentHits(
   plan: Pick<QueryPlan, "includeAttributes" | "includeVector">,
   schema: Schema,
@@ -97,6 +97,7 @@ export async function materializeSegmentHits(
       const rows = await reader.readRows(group.map((h) => h.ordinal), plan.includeAttributes, plan.includeVector);
       for (const h of group) {
         const row = rows.get(h.ordinal)!;
+        h.id = row.id;
         h.attributes = row.attributes;
         if (plan.includeVector) h.vector = row.vector;
       }

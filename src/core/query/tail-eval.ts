@@ -1,27 +1,48 @@
 /**
- * Evaluates a query plan exhaustively over the WAL tail's rows (in the Durable Object, where the
- * tail lives) and returns only the tail's top-k, already materialized.
+ * Evaluates a query plan over the WAL tail (in the Durable Object, where the tail lives): the
+ * vector (or by-id) arm exhaustively, keeping only its top candidates, and the full-text arm as
+ * statistics plus per-document term counts, which the Worker scores with collection-wide statistics.
  */
 import { idKey } from "../codec/id-key.ts";
 import { distanceTo } from "../index/vector/distance.ts";
-import type { TailRow } from "../wal/memtable.ts";
+import type { TailMatches } from "../index/fulltext/tail-index.ts";
+import type { Memtable, TailRow } from "../wal/memtable.ts";
 import { evaluateFilter } from "./filter.ts";
 import { type Hit, projectAttributes } from "./hit.ts";
 import type { QueryPlan } from "./plan.ts";
 import { TopK } from "./top-k.ts";
 
+function passes(plan: QueryPlan, row: TailRow): boolean {
+  if (!plan.filter) return true;
+  const attrs = row.attributes;
+  const id = row.id;
+  return evaluateFilter(plan.filter, (f) => (f === "id" ? id : attrs[f] ?? null));
+}
+
+/** A tail row as a response hit (vector copied: a view would clone the whole WAL batch buffer over RPC). */
+export function materializeTailRow(plan: Pick<QueryPlan, "includeVector" | "includeAttributes">, row: TailRow, score: number): Hit {
+  return {
+    id: row.id,
+    seq: row.seq,
+    score,
+    vector: plan.includeVector && row.vector ? row.vector.slice() : undefined,
+    attributes: projectAttributes(row.attributes, plan.includeAttributes),
+  };
+}
+
+/**
+ * The vector arm (or, without vector and full text, rank by id) over the tail: its best
+ * `plan.armDepth` rows, materialized unless the query is hybrid (fusion picks the winners later).
+ */
 export function evaluateTail(plan: QueryPlan, rows: Iterable<TailRow>): { hits: Hit[]; scanned: number } {
-  const top = new TopK<TailRow>(plan.topK);
+  if (plan.fullText && !plan.vector) return { hits: [], scanned: 0 };
+  const top = new TopK<TailRow>(plan.armDepth);
   const dist = plan.vector ? distanceTo(plan.metric!, plan.vector) : null;
   let scanned = 0;
   for (const row of rows) {
     if (row.deleted) continue;
     scanned++;
-    if (plan.filter) {
-      const attrs = row.attributes;
-      const id = row.id;
-      if (!evaluateFilter(plan.filter, (f) => (f === "id" ? id : attrs[f] ?? null))) continue;
-    }
+    if (!passes(plan, row)) continue;
     let score = 0;
     if (dist) {
       if (!row.vector) continue;
@@ -29,13 +50,15 @@ export function evaluateTail(plan: QueryPlan, rows: Iterable<TailRow>): { hits: 
     }
     top.offer(score, idKey(row.id), row);
   }
-  const hits = top.sorted().map(({ score, item }) => ({
-    id: item.id,
-    seq: item.seq,
-    score,
-    // Copy: a view would clone the whole WAL batch buffer across RPC.
-    vector: plan.includeVector && item.vector ? item.vector.slice() : undefined,
-    attributes: projectAttributes(item.attributes, plan.includeAttributes),
-  }));
+  const hits = top.sorted().map(({ score, item }) =>
+    plan.hybrid ? { id: item.id, seq: item.seq, score } : materializeTailRow(plan, item, score),
+  );
   return { hits, scanned };
+}
+
+/** The full-text arm over the tail: statistics and the matching rows that pass the filter. */
+export function evaluateTailFullText(plan: QueryPlan, memtable: Memtable): TailMatches | null {
+  const index = memtable.fullText;
+  if (!plan.fullText || !index) return null;
+  return index.collect(plan.fullText, plan.filter ? (seq) => passes(plan, memtable.bySequence(seq)!) : undefined);
 }

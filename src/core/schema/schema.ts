@@ -6,20 +6,12 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { AttributeType, IdType, Metric } from "../types.ts";
 import { isAttributeType } from "./attribute-value.ts";
 import { checkAttributeName } from "./names.ts";
+import { type FullTextConfig, type FullTextConfigInput, resolveFullTextConfig } from "../index/fulltext/full-text-config.ts";
+
+export type { FullTextConfig };
 
 export const MAX_DIMENSIONS = 4096;
 export const MAX_ATTRIBUTES = 256;
-
-export interface FullTextConfig {
-  language: string;
-  stemming: boolean;
-  remove_stopwords: boolean;
-  case_sensitive: boolean;
-  ascii_folding: boolean;
-  max_token_length: number;
-  k1: number;
-  b: number;
-}
 
 export interface AttributeSchema {
   type: AttributeType;
@@ -39,23 +31,6 @@ export interface Schema {
   vector?: VectorSchema;
   attributes: Record<string, AttributeSchema>;
 }
-
-export const FULL_TEXT_LANGUAGES = [
-  "arabic", "danish", "dutch", "english", "finnish", "french", "german", "greek", "hungarian",
-  "italian", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish", "tamil",
-  "turkish", "chinese", "japanese",
-] as const;
-
-export const DEFAULT_FULL_TEXT: FullTextConfig = {
-  language: "english",
-  stemming: false,
-  remove_stopwords: true,
-  case_sensitive: false,
-  ascii_folding: false,
-  max_token_length: 40,
-  k1: 1.2,
-  b: 0.75,
-};
 
 const METRIC_ALIASES: Record<string, Metric> = {
   cosine: "cosine",
@@ -104,39 +79,23 @@ function bool(raw: unknown, fallback: boolean, where: string): boolean {
   return raw;
 }
 
-function num(raw: unknown, fallback: number, min: number, max: number, where: string): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < min || raw > max) {
-    throw new InvalidArgumentError(`${where}: expected a number from ${min} to ${max}`);
+
+/** The full-text config of an attribute (`true`, `false` or options), with defaults filled in. */
+export function parseFullTextConfig(raw: unknown, where: string): FullTextConfig | undefined {
+  if (raw === undefined || raw === false || raw === null) return undefined;
+  try {
+    return resolveFullTextConfig(raw as FullTextConfigInput | boolean);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`${where}: ${err.message.replace(/^full_text: /, "")}`);
+    throw err;
   }
-  return raw;
 }
 
-export function parseFullTextConfig(raw: unknown, where: string): FullTextConfig | undefined {
-  if (raw === undefined || raw === false) return undefined;
-  if (raw === true) return { ...DEFAULT_FULL_TEXT };
-  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected true, false or an object`);
-  checkKeys(
-    raw,
-    ["language", "stemming", "remove_stopwords", "case_sensitive", "ascii_folding", "max_token_length", "k1", "b", "tokenizer"],
-    where,
-  );
-  const language = raw.language ?? DEFAULT_FULL_TEXT.language;
-  if (typeof language !== "string" || !(FULL_TEXT_LANGUAGES as readonly string[]).includes(language)) {
-    throw new InvalidArgumentError(
-      `${where}.language: unsupported language ${JSON.stringify(language)}; supported: ${FULL_TEXT_LANGUAGES.join(", ")}`,
-    );
-  }
-  return {
-    language,
-    stemming: bool(raw.stemming, DEFAULT_FULL_TEXT.stemming, `${where}.stemming`),
-    remove_stopwords: bool(raw.remove_stopwords, DEFAULT_FULL_TEXT.remove_stopwords, `${where}.remove_stopwords`),
-    case_sensitive: bool(raw.case_sensitive, DEFAULT_FULL_TEXT.case_sensitive, `${where}.case_sensitive`),
-    ascii_folding: bool(raw.ascii_folding, DEFAULT_FULL_TEXT.ascii_folding, `${where}.ascii_folding`),
-    max_token_length: num(raw.max_token_length, DEFAULT_FULL_TEXT.max_token_length, 1, 1024, `${where}.max_token_length`),
-    k1: num(raw.k1, DEFAULT_FULL_TEXT.k1, 0, 10, `${where}.k1`),
-    b: num(raw.b, DEFAULT_FULL_TEXT.b, 0, 1, `${where}.b`),
-  };
+/** The full-text attributes of a schema and their configs. */
+export function fullTextFields(schema: Schema): Record<string, FullTextConfig> {
+  const out: Record<string, FullTextConfig> = {};
+  for (const [name, attr] of Object.entries(schema.attributes)) if (attr.full_text) out[name] = attr.full_text;
+  return out;
 }
 
 export function parseAttributeSchema(raw: unknown, where: string): AttributeSchema {

@@ -57,6 +57,28 @@ export class DeadSet {
     return false;
   }
 
+  /** The versions in the set, ascending. */
+  values(): number[] {
+    if (!this.extra) return Array.from(this.sorted);
+    return [...new Set([...this.sorted, ...this.extra])].sort((a, b) => a - b);
+  }
+
+  /** The dead versions within [min, max] (one segment's range), as a Set. */
+  inRange(min: number, max: number): Set<number> {
+    const a = this.sorted;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < min) lo = mid + 1;
+      else hi = mid;
+    }
+    const out = new Set<number>();
+    for (let i = lo; i < a.length && a[i] <= max; i++) out.add(a[i]);
+    if (this.extra) for (const s of this.extra) if (s >= min && s <= max) out.add(s);
+    return out;
+  }
+
   get byteSize(): number {
     return this.sorted.byteLength;
   }

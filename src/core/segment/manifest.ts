@@ -20,6 +20,8 @@ export interface SegmentInfo {
   footer_bytes: number;
   /** Compaction tier: 0 for flushed segments. */
   level: number;
+  /** The segment's full-text index (absent when the schema has no full-text attribute). */
+  fts?: { key: string; bytes: number };
 }
 
 export interface DeletesInfo {

@@ -12,7 +12,7 @@
  */
 import { parquetMetadataAsync, parquetRead } from "hyparquet";
 import type { FileMetaData, SchemaElement } from "hyparquet";
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import type { RangeReader } from "../../storage/range-reader.ts";
 import { elementType, isArrayType } from "../schema/attribute-value.ts";
@@ -69,27 +69,38 @@ function toParquet(type: ScalarType, v: AttributeValue | DocId): unknown {
 export interface SegmentRows {
   ids: DocId[];
   seqs: number[];
-  /** rows × dims float32, or null when no row has a vector. */
   vectors: (Float32Array | null)[];
   attributes: Record<string, AttributeValue[]>;
 }
 
-/** Encodes rows (ascending seq) into one Parquet file. Attribute columns follow `schema` order. */
-export function encodeSegmentParquet(schema: Schema, rows: SegmentRows): Uint8Array {
+/** The Parquet schema of a segment holding `attributes` (in this order). */
+export function segmentParquetSchema(schema: Schema, attributes: string[]): SchemaElement[] {
   const idType = schema.id_type ?? "string";
   const elements: SchemaElement[] = [{ name: "root", num_children: 0 }];
-  const columns: ColumnSource[] = [];
-
   elements.push(scalarElement(ID_COLUMN, ID_SCALAR[idType], "REQUIRED"));
-  columns.push({ name: ID_COLUMN, data: rows.ids.map((id) => toParquet(ID_SCALAR[idType], id)) as never });
   elements.push({ name: SEQ_COLUMN, type: "INT64", repetition_type: "REQUIRED" });
-  columns.push({ name: SEQ_COLUMN, data: BigInt64Array.from(rows.seqs, (s) => BigInt(s)), columnIndex: true });
-
-  let rowBytes = 64;
   if (schema.vector) {
-    const dims = schema.vector.dimensions;
-    rowBytes += dims * 4;
-    elements.push({ name: VECTOR_COLUMN, type: "FIXED_LEN_BYTE_ARRAY", type_length: dims * 4, repetition_type: "OPTIONAL" });
+    elements.push({ name: VECTOR_COLUMN, type: "FIXED_LEN_BYTE_ARRAY", type_length: schema.vector.dimensions * 4, repetition_type: "OPTIONAL" });
+  }
+  for (const name of attributes) elements.push(...attributeElements(name, schema.attributes[name].type));
+  elements[0].num_children = 2 + (schema.vector ? 1 : 0) + attributes.length;
+  return elements;
+}
+
+/** Rows per row group: about ROW_GROUP_TARGET_BYTES of vectors, so a scan holds one group at a time. */
+export function rowsPerGroup(schema: Schema): number {
+  const rowBytes = 64 + (schema.vector ? schema.vector.dimensions * 4 : 0);
+  return Math.max(256, Math.floor(ROW_GROUP_TARGET_BYTES / rowBytes));
+}
+
+/** The column data of one row group, in the order of segmentParquetSchema. */
+export function segmentColumns(schema: Schema, attributes: string[], rows: SegmentRows): ColumnSource[] {
+  const idType = schema.id_type ?? "string";
+  const columns: ColumnSource[] = [
+    { name: ID_COLUMN, data: rows.ids.map((id) => toParquet(ID_SCALAR[idType], id)) as never },
+    { name: SEQ_COLUMN, data: BigInt64Array.from(rows.seqs, (s) => BigInt(s)), columnIndex: true },
+  ];
+  if (schema.vector) {
     columns.push({
       name: VECTOR_COLUMN,
       data: rows.vectors.map((v) => (v ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null)),
@@ -98,30 +109,34 @@ export function encodeSegmentParquet(schema: Schema, rows: SegmentRows): Uint8Ar
       statistics: false,
     });
   }
-  for (const [name, attr] of Object.entries(schema.attributes)) {
-    const values = rows.attributes[name];
-    if (!values) continue;
-    elements.push(...attributeElements(name, attr.type));
-    const el = elementType(attr.type);
-    const data = isArrayType(attr.type)
+  for (const name of attributes) {
+    const type = schema.attributes[name].type;
+    const el = elementType(type);
+    const values = rows.attributes[name] ?? new Array<AttributeValue>(rows.ids.length).fill(null);
+    const data = isArrayType(type)
       ? values.map((v) => (v === null ? null : (v as unknown[]).map((x) => toParquet(el, x as AttributeValue))))
       : values.map((v) => toParquet(el, v));
     columns.push({ name, data: data as never });
   }
-  elements[0].num_children = columns.length;
-
-  const rowGroupSize = Math.max(256, Math.floor(ROW_GROUP_TARGET_BYTES / rowBytes));
-  const buffer = parquetWriteBuffer({
-    schema: elements,
-    columnData: columns,
-    rowGroupSize,
-    pageSize: PAGE_BYTES,
-    createdBy: "elacsym",
-  });
-  return new Uint8Array(buffer);
+  return columns;
 }
 
-/** Reads the footer; knowing its size (from the manifest) makes this exactly one range read. */
+/** A Parquet writer whose bytes go to `sink` row group by row group (hyparquet-writer's flush hook). */
+export function streamingParquetWriter(elements: SchemaElement[], sink: (bytes: Uint8Array) => Promise<void>): ParquetWriter {
+  const writer = new ByteWriter(1 << 20);
+  const out = writer as ByteWriter & { index: number; flush?: () => Promise<void>; finish: () => Promise<void> };
+  const drain = async () => {
+    const bytes = new Uint8Array(writer.buffer, 0, out.index).slice();
+    out.index = 0;
+    await sink(bytes);
+  };
+  out.flush = drain;
+  out.finish = drain;
+  return new ParquetWriter({ writer, schema: elements, createdBy: "elacsym" });
+}
+
+export const PARQUET_PAGE_BYTES = PAGE_BYTES;
+
 export async function readParquetMetadata(reader: RangeReader, footerBytes = 1 << 16): Promise<FileMetadata> {
   return parquetMetadataAsync(reader, { initialFetchSize: Math.min(reader.byteLength, footerBytes) });
 }

@@ -121,18 +121,10 @@ export interface NormalizedUpsert {
  */
 export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedUpsert {
   let next = schema;
-  let changed = false;
-  const mutable = () => {
-    if (!changed) {
-      next = structuredClone(schema);
-      changed = true;
-    }
-    return next;
-  };
   if (schema.id_type && schema.id_type !== batch.idType) {
     throw new InvalidArgumentError(`id: this namespace uses ${schema.id_type} ids; got ${batch.idType} ids`);
   }
-  if (!schema.id_type) mutable().id_type = batch.idType;
+  if (!schema.id_type) next = { ...next, id_type: batch.idType };
 
   if (schema.vector) {
     if (batch.dims === 0) {
@@ -142,13 +134,22 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
       throw new InvalidArgumentError(`vector: expected ${schema.vector.dimensions} dimensions, got ${batch.dims}`);
     }
   } else if (batch.dims > 0) {
-    mutable().vector = { dimensions: batch.dims, metric: batch.metric ?? "cosine" };
+    next = { ...next, vector: { dimensions: batch.dims, metric: batch.metric ?? "cosine" } };
   }
+  const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes);
+  return { schema: withAttributes, schemaChanged: withAttributes !== schema, attrs };
+}
 
-  const n = batch.ids.length;
+/**
+ * Type-checks per-document attribute values against the schema, inferring types of new attributes
+ * (returns a new schema object then). Null values mean absent.
+ */
+export function normalizeAttributes(schema: Schema, docs: (Record<string, unknown> | null)[]): { schema: Schema; attrs: Record<string, AttributeValue[]> } {
+  let next = schema;
+  const n = docs.length;
   const attrs: Record<string, AttributeValue[]> = {};
   for (let i = 0; i < n; i++) {
-    const doc = batch.attributes[i];
+    const doc = docs[i];
     if (!doc) continue;
     for (const name of Object.keys(doc)) {
       const raw = doc[name];
@@ -162,12 +163,60 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
           throw new InvalidArgumentError(`${where}: a namespace has at most ${MAX_ATTRIBUTES} attributes`);
         }
         attr = { type, filterable: true };
-        mutable().attributes[name] = attr;
+        next = { ...next, attributes: { ...next.attributes, [name]: attr } };
       }
       const value = normalizeValue(attr.type, raw, `${where} (${attr.type})`);
       if (value === null) continue;
       (attrs[name] ??= new Array<AttributeValue>(n).fill(null))[i] = value;
     }
   }
-  return { schema: next, schemaChanged: changed, attrs };
+  return { schema: next, attrs };
+}
+
+/** A patch batch: ids and the attributes to change (null removes an attribute). */
+export interface PatchBatch {
+  ids: DocId[];
+  idType: IdType;
+  attributes: Record<string, unknown>[];
+}
+
+/** Parses the v1 patch `documents` array: [{id, attributes}]. Vectors cannot be patched. */
+export function parseV1Patches(raw: unknown): PatchBatch {
+  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidArgumentError("documents: expected a non-empty array");
+  if (raw.length > MAX_BATCH_DOCUMENTS) {
+    throw new InvalidArgumentError(`documents: at most ${MAX_BATCH_DOCUMENTS} documents per request (got ${raw.length})`);
+  }
+  const rawIds: unknown[] = [];
+  const attributes = raw.map((doc, i) => {
+    if (!isObject(doc)) throw new InvalidArgumentError(`documents[${i}]: expected an object {id, attributes}`);
+    for (const k of Object.keys(doc)) {
+      if (k === "vector") throw new InvalidArgumentError(`documents[${i}].vector: vectors cannot be patched; upsert the whole document`);
+      if (k !== "id" && k !== "attributes") throw new InvalidArgumentError(`documents[${i}]: unknown field '${k}' (a patch has id, attributes)`);
+    }
+    if (!("id" in doc)) throw new InvalidArgumentError(`documents[${i}]: missing id`);
+    rawIds.push(doc.id);
+    const a = doc.attributes;
+    if (!isObject(a)) throw new InvalidArgumentError(`documents[${i}].attributes: expected an object of attributes to change`);
+    return a;
+  });
+  const { ids, idType } = parseIds(rawIds, "documents[].id");
+  return { ids, idType, attributes };
+}
+
+/** The rows of a batch at `indices`, in that order. */
+export function selectRows(batch: UpsertBatch, indices: number[]): UpsertBatch {
+  const dims = batch.dims;
+  let vectors: Float32Array | null = null;
+  if (batch.vectors && dims > 0) {
+    vectors = new Float32Array(indices.length * dims);
+    indices.forEach((src, dst) => vectors!.set(batch.vectors!.subarray(src * dims, (src + 1) * dims), dst * dims));
+  }
+  return {
+    ids: indices.map((i) => batch.ids[i]),
+    idType: batch.idType,
+    dims,
+    vectors,
+    attributes: indices.map((i) => batch.attributes[i]),
+    metric: batch.metric,
+  };
 }

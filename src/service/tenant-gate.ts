@@ -1,0 +1,181 @@
+/**
+ * The Worker's side of per-tenant limits and the audit trail of writes.
+ *
+ * Rate limits: each isolate draws tokens from the tenant Durable Object's token bucket in leases of
+ * up to a tenth of the per-second rate and spends them locally, so a busy isolate calls the object
+ * about ten times a second per kind and an idle tenant's requests call it once each. Leases expire
+ * after LEASE_TTL_MS. Precision: over any interval of T seconds the tenant is admitted at most
+ * rate × (T + 2) requests across all isolates (one second of burst, plus tokens leased up to one
+ * lease lifetime before the interval); tokens leased to an isolate that does not use them in time
+ * are lost, so under load spread over many isolates admissions can fall short of the rate by up to
+ * one lease (a tenth of the rate) per isolate per second.
+ *
+ * Quotas: documents and stored bytes are checked before an upsert against the tenant's usage as of
+ * this isolate's last exchange with the tenant object (every lease and every write report refresh
+ * it), so a tenant can pass a quota by the writes in flight when it is crossed. Deletes are always
+ * admitted, so a tenant over quota can get back under it. The namespace count is checked in D1.
+ *
+ * If the tenant object cannot be reached, requests are admitted (fail open) and the error is logged:
+ * limits protect the service, they must not take it down.
+ */
+import type { LeaseGrant, LiveUsage, RequestKind, TenantDO, WriteReport } from "../../durable-objects/tenant-do.ts";
+import type { AuditEntry } from "../catalog/d1-audit.ts";
+import { D1Tenants } from "../catalog/d1-tenants.ts";
+import type { TenantLimits } from "../catalog/tenant-limits.ts";
+import { EngineError } from "../core/errors.ts";
+import type { Env } from "../env.ts";
+
+export const LEASE_TTL_MS = 1000;
+/** A lease asks for this fraction of the per-second rate. */
+const LEASE_DIVISOR = 10;
+/** How long a quota refusal tells the client to wait: about when changed limits reach every isolate. */
+const QUOTA_RETRY_MS = 30_000;
+const REPORT_ATTEMPTS = 3;
+
+interface Lease {
+  tokens: number;
+  expiresAt: number;
+  rate: number;
+}
+
+/** Per isolate: unexpired leases by `${tenant}:${kind}`, tokens that expired unused, latest usage. */
+const leases = new Map<string, Lease>();
+const unusedTokens = new Map<string, number>();
+const usageSeen = new Map<string, LiveUsage>();
+const MAX_TRACKED_TENANTS = 10_000;
+
+/** Forgets this isolate's leases and usage (tests). */
+export function resetTenantGates(): void {
+  leases.clear();
+  unusedTokens.clear();
+  usageSeen.clear();
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_TRACKED_TENANTS) map.delete(map.keys().next().value as string);
+}
+
+export interface Caller {
+  tenant: string;
+  /** The API key id, recorded as the actor of audit entries. */
+  keyId: string;
+  limits: TenantLimits;
+  requestId: string;
+}
+
+export type TenantStub = Pick<TenantDO, "lease" | "record" | "usage" | "flushNow">;
+
+export function tenantStub(env: Env, tenant: string): TenantStub {
+  return env.TENANT.get(env.TENANT.idFromName(`tenant:${tenant}`)) as unknown as TenantStub;
+}
+
+export class TenantGate {
+  private readonly env: Env;
+  private readonly caller: Caller;
+  private readonly defer: (p: Promise<unknown>) => void;
+
+  constructor(env: Env, caller: Caller, defer: (p: Promise<unknown>) => void) {
+    this.env = env;
+    this.caller = caller;
+    this.defer = defer;
+  }
+
+  private rate(kind: RequestKind): number {
+    return kind === "write" ? this.caller.limits.write_requests_per_second : this.caller.limits.query_requests_per_second;
+  }
+
+  /** Admits one request of `kind` or throws RATE_LIMITED with the wait until the next token. */
+  async admit(kind: RequestKind): Promise<void> {
+    const key = `${this.caller.tenant}:${kind}`;
+    const rate = this.rate(kind);
+    const now = Date.now();
+    let lease = leases.get(key);
+    if (lease && (lease.expiresAt <= now || lease.rate !== rate)) {
+      unusedTokens.set(key, (unusedTokens.get(key) ?? 0) + lease.tokens);
+      leases.delete(key);
+      lease = undefined;
+    }
+    if (lease && lease.tokens >= 1) {
+      lease.tokens--;
+      return;
+    }
+    const unused = unusedTokens.get(key) ?? 0;
+    unusedTokens.delete(key);
+    let grant: LeaseGrant;
+    try {
+      grant = await tenantStub(this.env, this.caller.tenant).lease({
+        tenant: this.caller.tenant,
+        kind,
+        want: Math.max(1, Math.floor(rate / LEASE_DIVISOR)),
+        ratePerSecond: rate,
+        unused,
+      });
+    } catch (err) {
+      unusedTokens.set(key, (unusedTokens.get(key) ?? 0) + unused);
+      console.error(JSON.stringify({ msg: "rate limiter unavailable; admitting", tenant: this.caller.tenant, request_id: this.caller.requestId, error: String(err) }));
+      return;
+    }
+    remember(usageSeen, this.caller.tenant, grant.usage);
+    if (grant.granted === 0) {
+      const name = kind === "write" ? "write_requests_per_second" : "query_requests_per_second";
+      throw new EngineError("RATE_LIMITED", `rate limit: the tenant's ${name} limit is ${rate}; retry after ${grant.retryAfterMs} ms`, grant.retryAfterMs);
+    }
+    // Concurrent requests of this isolate may have leased too: pool the tokens.
+    const current = leases.get(key);
+    const tokens = grant.granted - 1 + (current && current.expiresAt > now && current.rate === rate ? current.tokens : 0);
+    remember(leases, key, { tokens, expiresAt: Date.now() + LEASE_TTL_MS, rate });
+  }
+
+  /** Throws QUOTA_EXCEEDED when the tenant's documents or stored bytes are at their limit. */
+  checkStorageQuota(): void {
+    const usage = usageSeen.get(this.caller.tenant);
+    if (!usage) return;
+    const { max_documents, max_stored_bytes } = this.caller.limits;
+    if (usage.documents >= max_documents) {
+      throw new EngineError("QUOTA_EXCEEDED", `quota: the tenant holds ${usage.documents} documents and its max_documents limit is ${max_documents}; delete documents or raise the limit`, QUOTA_RETRY_MS);
+    }
+    if (usage.stored_bytes >= max_stored_bytes) {
+      throw new EngineError("QUOTA_EXCEEDED", `quota: the tenant stores ${usage.stored_bytes} bytes and its max_stored_bytes limit is ${max_stored_bytes}; delete data or raise the limit`, QUOTA_RETRY_MS);
+    }
+  }
+
+  /** Throws QUOTA_EXCEEDED when the tenant already holds max_namespaces namespaces. */
+  async checkNamespaceQuota(): Promise<void> {
+    const max = this.caller.limits.max_namespaces;
+    const count = await new D1Tenants(this.env.DB).countNamespaces(this.caller.tenant);
+    if (count >= max) {
+      throw new EngineError("QUOTA_EXCEEDED", `quota: the tenant has ${count} namespaces and its max_namespaces limit is ${max}; delete a namespace or raise the limit`, QUOTA_RETRY_MS);
+    }
+  }
+
+  /** An audit entry for an action of this caller. */
+  entry(action: string, namespace: string | null, rows: number | null, detail: Record<string, unknown> | null = null): AuditEntry {
+    return { id: crypto.randomUUID(), at: Date.now(), tenant_id: this.caller.tenant, actor: this.caller.keyId, action, namespace, rows, request_id: this.caller.requestId, detail };
+  }
+
+  /**
+   * Sends a write's audit entry and usage to the tenant object after the response (retried; if
+   * every attempt fails the entry is logged in full so that it is still in the Workers logs).
+   */
+  report(report: Omit<WriteReport, "audit"> & { action: string; rows: number | null; detail?: Record<string, unknown> }): void {
+    const { action, rows, detail, ...rest } = report;
+    const full: WriteReport = { ...rest, audit: this.entry(action, report.namespace, rows, detail ?? null) };
+    this.defer(this.deliver(full));
+  }
+
+  private async deliver(report: WriteReport): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < REPORT_ATTEMPTS; attempt++) {
+      try {
+        remember(usageSeen, this.caller.tenant, await tenantStub(this.env, this.caller.tenant).record(this.caller.tenant, [report]));
+        return;
+      } catch (err) {
+        lastError = err;
+        await new Promise((r) => setTimeout(r, 50 * 4 ** attempt));
+      }
+    }
+    console.error(JSON.stringify({ msg: "audit delivery failed", audit: report.audit, error: String(lastError) }));
+  }
+}
