@@ -27,9 +27,11 @@ export default defineConfig(async () => {
         },
         {
           // Node-side tests that spawn processes and servers: the CLI and the web console in Chromium.
+          // They run after the workerd project (groupOrder) so that the two do not compete for CPU.
           test: {
             name: "node",
             environment: "node",
+            sequence: { groupOrder: 1 },
             include: ["test/node/**/*.test.ts"],
             testTimeout: 180_000,
             hookTimeout: 120_000,
