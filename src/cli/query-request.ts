@@ -58,8 +58,8 @@ function number(value: string | undefined, what: string): number | undefined {
   return n;
 }
 
-/** `fullTextFields` are used when --text is given without --fields (every full-text attribute). */
-export function buildQueryBody(flags: QueryFlags, fullTextFields: string[] = []): Record<string, unknown> {
+/** Without --fields, a full-text query searches every full-text attribute of the namespace. */
+export function buildQueryBody(flags: QueryFlags): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (flags.vector !== undefined) {
     const parsed = parseJsonArgument(flags.vector, "--vector");
@@ -68,10 +68,10 @@ export function buildQueryBody(flags: QueryFlags, fullTextFields: string[] = [])
     body.vector = vector;
   }
   if (flags.text !== undefined) {
-    const fields = flags.fields ? parseFieldWeights(flags.fields) : Object.fromEntries(fullTextFields.map((f) => [f, 1]));
+    const fields = flags.fields ? parseFieldWeights(flags.fields) : {};
     const names = Object.keys(fields);
-    if (names.length === 0) throw new Error("query: --text needs --fields (this namespace declares no full-text attribute)");
-    body.full_text = names.length === 1 && fields[names[0]] === 1 ? { field: names[0], query: flags.text } : { query: flags.text, fields };
+    if (names.length === 0) body.full_text = { query: flags.text };
+    else body.full_text = names.length === 1 && fields[names[0]] === 1 ? { field: names[0], query: flags.text } : { query: flags.text, fields };
   }
   if (body.vector && body.full_text) {
     const hybrid: Record<string, unknown> = { method: "rrf" };

@@ -270,8 +270,9 @@ function buildQuery() {
     if (!text) throw new Error("Text: enter the words to search for");
     const fields = selectedFields();
     const names = Object.keys(fields);
-    if (names.length === 0) throw new Error("Full text: choose at least one field");
-    body.full_text = names.length === 1 && fields[names[0]] === 1 ? { field: names[0], query: text } : { query: text, fields };
+    // No field chosen: the server searches every full-text attribute.
+    if (names.length === 0) body.full_text = { query: text };
+    else body.full_text = names.length === 1 && fields[names[0]] === 1 ? { field: names[0], query: text } : { query: text, fields };
   }
   if (m === "hybrid") body.hybrid = { method: "rrf", k: Number($("hybrid-k").value), vector_weight: Number($("hybrid-vw").value), full_text_weight: Number($("hybrid-tw").value) };
   const filter = parseJsonInput($("query-filter").value, "Filter");
@@ -288,6 +289,8 @@ async function runQuery() {
   $("query-request").textContent = `POST /v1/namespaces/${state.current.name}/query\n${JSON.stringify(body, null, 2)}`;
   const button = $("run-query");
   button.disabled = true;
+  $("results-table").replaceChildren();
+  $("query-timings").hidden = true;
   try {
     const r = await api.query(state.current.name, body);
     renderTimings($("query-timings"), r.took_ms, r.performance);

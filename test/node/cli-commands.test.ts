@@ -77,7 +77,7 @@ describe("CLI modules", () => {
     expect(parseFieldWeights("title:2, body")).toEqual({ title: 2, body: 1 });
     expect(buildQueryBody({ vector: "[1,2]", topK: "3", filter: '{"field":"a","op":"eq","value":1}' })).toEqual({ vector: [1, 2], top_k: 3, filter: { field: "a", op: "eq", value: 1 } });
     expect(buildQueryBody({ text: "hello", fields: "title" })).toEqual({ full_text: { field: "title", query: "hello" } });
-    expect(buildQueryBody({ text: "hello" }, ["title", "body"])).toEqual({ full_text: { query: "hello", fields: { title: 1, body: 1 } } });
+    expect(buildQueryBody({ text: "hello" })).toEqual({ full_text: { query: "hello" } });
     expect(buildQueryBody({ vector: "[1]", text: "x", fields: "t:2", rrfK: "10", textWeight: "0.5", attributes: "a,b", includeVector: true })).toEqual({
       vector: [1], full_text: { query: "x", fields: { t: 2 } }, hybrid: { method: "rrf", k: 10, full_text_weight: 0.5 }, include_vector: true, include_attributes: ["a", "b"],
     });
@@ -120,9 +120,11 @@ describe("CLI commands against the local Worker", () => {
   });
 
   it("creates, lists, describes and deletes namespaces", async () => {
-    const created = await runCli(["ns", "create", "cmd-ns", "--dimensions", "3", "--metric", "cosine", "--json"], env);
+    const schema = JSON.stringify({ attributes: { title: { type: "string", full_text: { language: "english" } } } });
+    const created = await runCli(["ns", "create", "cmd-ns", "--dimensions", "3", "--metric", "cosine", "--schema", schema, "--json"], env);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout).schema.vector).toEqual({ dimensions: 3, metric: "cosine" });
+    expect(JSON.parse(created.stdout).schema.attributes.title.full_text.language).toBe("english");
     await runCli(["ns", "create", "cmd-other", "--schema", '{"attributes": {"title": {"type": "string"}}}'], env);
 
     const list = await runCli(["ns", "list"], env);
@@ -182,10 +184,19 @@ describe("CLI commands against the local Worker", () => {
     const browse = JSON.parse((await runCli(["query", "cmd-ns", "--filter", '{"field":"id","op":"gt","value":"a"}', "--json"], env)).stdout);
     expect(browse.results.map((x: any) => x.id)).toEqual(["b", "d"]);
 
-    // Full text goes out in the documented shape; until the engine has it, its 400 is reported.
+    // Full text (BM25) and hybrid (RRF) queries.
     const text = await runCli(["query", "cmd-ns", "--text", "second", "--fields", "title", "--show-request", "--json"], env);
     expect(text.stderr).toContain('"full_text":{"field":"title","query":"second"}');
-    if (text.code !== 0) expect(text.stderr).toMatch(/elacsym: 400 INVALID_ARGUMENT: .*full/);
-    else expect(JSON.parse(text.stdout).results[0].id).toBe("b");
+    expect(text.code).toBe(0);
+    expect(JSON.parse(text.stdout).results.map((x: any) => x.id)).toEqual(["b"]);
+    const allFields = JSON.parse((await runCli(["query", "cmd-ns", "--text", "third", "--json"], env)).stdout);
+    expect(allFields.results.map((x: any) => x.id)).toEqual(["d"]);
+    const hybrid = await runCli(["query", "cmd-ns", "--vector", "[1, 0, 0]", "--text", "third", "--rrf-k", "10", "--top-k", "3"], env);
+    expect(hybrid.code).toBe(0);
+    const ranked = hybrid.stdout.split("\n").slice(2, 5).map((line) => line.split(/\s+/)[1]);
+    expect(ranked.slice(0, 2).sort()).toEqual(["a", "d"]);
+    const missing = await runCli(["query", "cmd-ns", "--text", "x", "--fields", "nope"], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/elacsym: 400 INVALID_ARGUMENT: .*nope/);
   });
 });

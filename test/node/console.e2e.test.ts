@@ -1,7 +1,7 @@
 /**
  * The web console in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
  * against the local Worker: log in, list namespaces with stats, browse pages of documents, run
- * vector and filtered queries and a full-text query, with screenshots in test-artifacts/.
+ * vector, filtered, full-text and hybrid queries, with screenshots in test-artifacts/.
  * Skips with a loud warning only when no Chromium binary exists (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -129,18 +129,32 @@ describe.skipIf(!CHROMIUM)("web console in Chromium", () => {
     // Filtered vector query.
     await page.fill("#query-filter", JSON.stringify({ field: "color", op: "eq", value: "red" }));
     await page.click("#run-query");
-    await expect.poll(async () => (await idsIn("#results-table")).every((id) => Number(id) % 2 === 1)).toBe(true);
-    expect(await idsIn("#results-table")).toHaveLength(5);
+    await expect.poll(() => page.locator("#query-request").textContent()).toContain('"color"');
+    await expect.poll(async () => (await idsIn("#results-table")).length).toBe(5);
+    expect((await idsIn("#results-table")).every((id) => Number(id) % 2 === 1)).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}console-query.png`, fullPage: true });
 
-    // Full-text query: sent in the documented shape; results when the engine supports it, else its error.
+    // Full-text query (BM25 over the schema's full-text attribute).
     await page.fill("#query-filter", "");
     await page.check('input[name="mode"][value="full_text"]');
-    await page.fill("#query-text", "red widget");
+    await page.fill("#query-text", "red widget number 13");
+    await page.fill("#query-topk", "3");
     await page.click("#run-query");
     await expect.poll(() => page.locator("#query-request").textContent()).toContain('"full_text"');
     expect(await page.locator("#query-request").textContent()).toContain('"field": "title"');
-    await expect.poll(async () => (await page.locator("#banner").isVisible()) || (await idsIn("#results-table")).length > 0 && (await page.locator("#results-table").textContent())!.includes("red")).toBe(true);
+    await expect.poll(async () => (await idsIn("#results-table"))[0]).toBe("13");
+    expect(await page.locator("#banner").isVisible()).toBe(false);
+
+    // Hybrid: both arms, fused with RRF.
+    await page.check('input[name="mode"][value="hybrid"]');
+    await page.fill("#query-vector", JSON.stringify(vectorOf(13)));
+    await page.fill("#hybrid-k", "10");
+    await page.click("#run-query");
+    await expect.poll(() => page.locator("#query-request").textContent()).toContain('"hybrid"');
+    await expect.poll(async () => (await idsIn("#results-table"))[0]).toBe("13");
+    await expect.poll(() => page.locator("#run-query").isEnabled()).toBe(true);
+    expect(await idsIn("#results-table")).toHaveLength(3);
+    await page.screenshot({ path: `${ARTIFACTS}console-hybrid.png`, fullPage: true });
 
     // The key survives a reload (sessionStorage) and logging out forgets it.
     await page.reload();

@@ -39,12 +39,7 @@ export function registerQueryCommand(program: Command): void {
     .option("--json", "print the raw response as JSON")
     .action(async (namespace: string, flags: QueryCommandFlags, cmd: Command) => {
       const client = clientFor(cmd);
-      let fullTextFields: string[] = [];
-      if (flags.text !== undefined && !flags.fields) {
-        const d = await client.describeNamespace(namespace);
-        fullTextFields = Object.entries(d.schema.attributes ?? {}).filter(([, a]) => a.full_text).map(([name]) => name);
-      }
-      const body = buildQueryBody(flags, fullTextFields);
+      const body = buildQueryBody(flags);
       if (flags.showRequest) process.stderr.write(JSON.stringify(body) + "\n");
       const r = await client.query(namespace, body);
       if (flags.json) printJson(r);
