@@ -6,6 +6,8 @@
  * Environment: PORT (default 8787), ELACSYM_DEV_API_KEY (the dev key; otherwise a random key kept
  * in .elacsym/dev-api-key), ELACSYM_ADMIN_TOKEN (otherwise a random token kept in .elacsym/admin-token),
  * ELACSYM_STATE_DIR (where local DO/R2/D1 data lives; default .wrangler/state, kept across restarts).
+ * Any other ELACSYM_* variable (limits, compaction, caches: see README "Configuration") is passed to
+ * the Worker as a var.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -68,9 +70,13 @@ const banner = [
   "",
 ].join("\n");
 
+const LOCAL_ONLY = new Set(["ELACSYM_DEV_API_KEY", "ELACSYM_ADMIN_TOKEN", "ELACSYM_STATE_DIR"]);
+const vars = Object.entries(process.env)
+  .filter(([name]) => name.startsWith("ELACSYM_") && !LOCAL_ONLY.has(name))
+  .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 const child = spawn(
   wrangler,
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), ...persist, "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, "--show-interactive-dev-session=false"],
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), ...persist, "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, ...vars, "--show-interactive-dev-session=false"],
   { cwd: root, env, stdio: ["inherit", "pipe", "inherit"] },
 );
 let announced = false;

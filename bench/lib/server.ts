@@ -10,13 +10,18 @@ import { join } from "node:path";
 export interface LocalServer {
   endpoint: string;
   key: string;
+  adminToken: string;
   /** Peak and current resident memory of the workerd process (bytes). */
   memory(): { rss: number; peak: number };
   resetPeak(): void;
+  /** Stops the server and removes its state directory (unless it was given by the caller). */
   stop(): Promise<void>;
+  /** Kills every server process at once with SIGKILL (a crash), keeping the state directory. */
+  kill(): void;
+  stateDir: string;
 }
 
-function workerdPids(root: number): number[] {
+function descendants(root: number): number[] {
   const out: number[] = [];
   const walk = (pid: number) => {
     let kids: number[] = [];
@@ -26,11 +31,7 @@ function workerdPids(root: number): number[] {
       return;
     }
     for (const k of kids) {
-      try {
-        if (readFileSync(`/proc/${k}/comm`, "utf8").trim().startsWith("workerd")) out.push(k);
-      } catch {
-        // gone
-      }
+      out.push(k);
       walk(k);
     }
   };
@@ -38,28 +39,44 @@ function workerdPids(root: number): number[] {
   return out;
 }
 
+function workerdPids(root: number): number[] {
+  return descendants(root).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, "utf8").trim().startsWith("workerd");
+    } catch {
+      return false;
+    }
+  });
+}
+
 function statusField(pid: number, field: string): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-export async function startServer(options: { port?: number; vars?: Record<string, string> } = {}): Promise<LocalServer> {
+export async function startServer(options: { port?: number; vars?: Record<string, string>; stateDir?: string; key?: string } = {}): Promise<LocalServer> {
   if (process.env.ELACSYM_ENDPOINT && process.env.ELACSYM_API_KEY) {
     return {
       endpoint: process.env.ELACSYM_ENDPOINT,
       key: process.env.ELACSYM_API_KEY,
+      adminToken: process.env.ELACSYM_ADMIN_TOKEN ?? "",
       memory: () => ({ rss: NaN, peak: NaN }),
       resetPeak: () => {},
       stop: async () => {},
+      kill: () => {
+        throw new Error("cannot kill a server this process did not start");
+      },
+      stateDir: "",
     };
   }
   const port = options.port ?? 8800 + Math.floor(Math.random() * 100);
-  const state = mkdtempSync(join(tmpdir(), "elacsym-bench-"));
-  const key = `elk_bench${Date.now()}`;
+  const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "elacsym-bench-"));
+  const key = options.key ?? `elk_bench${Date.now()}`;
+  const adminToken = `bench-admin-${Date.now()}`;
   const root = join(import.meta.dirname, "..", "..");
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), ELACSYM_DEV_API_KEY: key, ELACSYM_STATE_DIR: state, ...options.vars },
+    env: { ...process.env, PORT: String(port), ELACSYM_DEV_API_KEY: key, ELACSYM_ADMIN_TOKEN: adminToken, ELACSYM_STATE_DIR: state, ...options.vars },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -80,6 +97,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
   return {
     endpoint,
     key,
+    adminToken,
     memory() {
       const pids = workerdPids(child.pid!);
       return {
@@ -97,6 +115,16 @@ export async function startServer(options: { port?: number; vars?: Record<string
         }
       }
     },
+    stateDir: state,
+    kill() {
+      for (const p of [...descendants(child.pid!).reverse(), child.pid!]) {
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 500));
@@ -108,17 +136,18 @@ export async function startServer(options: { port?: number; vars?: Record<string
         }
       }
       child.kill("SIGKILL");
-      rmSync(state, { recursive: true, force: true });
+      if (!options.stateDir) rmSync(state, { recursive: true, force: true });
     },
   };
 }
 
-/** JSON request helper with timing. */
+/** JSON request helper with timing; paths under /admin use the admin token. */
 export async function call(server: LocalServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number; headers: Headers }> {
   const started = performance.now();
+  const token = path.startsWith("/admin") ? server.adminToken : server.key;
   const res = await fetch(`${server.endpoint}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.key}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -130,4 +159,47 @@ export async function call(server: LocalServer, method: string, path: string, bo
     // keep text
   }
   return { status: res.status, body: parsed, ms, headers: res.headers };
+}
+
+/** Waits until a namespace has flushed every write and has no compaction pending or running. */
+export async function waitIdle(server: LocalServer, ns: string, timeoutMs = 30 * 60_000): Promise<any> {
+  const started = Date.now();
+  for (;;) {
+    const d = await call(server, "GET", `/v1/namespaces/${ns}`);
+    if (d.status !== 200) throw new Error(`describe ${ns}: ${d.status} ${JSON.stringify(d.body)}`);
+    const s = d.body.storage;
+    if (d.body.wal.entries === 0 && !s?.compaction.pending && !s?.compaction.running) return d.body;
+    if (Date.now() - started > timeoutMs) throw new Error(`${ns} did not become idle`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Upserts documents in batches, retrying on 429; returns acknowledged documents per second. */
+export async function ingest(server: LocalServer, ns: string, docs: Iterable<unknown>, batch = 500, writers = 2): Promise<number> {
+  const it = docs[Symbol.iterator]();
+  let total = 0;
+  const started = performance.now();
+  const next = (): unknown[] => {
+    const out: unknown[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) {
+      out.push(r.value);
+      if (out.length >= batch) break;
+    }
+    return out;
+  };
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      for (let documents = next(); documents.length > 0; documents = next()) {
+        const body = JSON.stringify({ documents });
+        for (;;) {
+          const r = await call(server, "POST", `/v1/namespaces/${ns}/upsert`, body);
+          if (r.status === 200) break;
+          if (r.status !== 429) throw new Error(`upsert ${ns}: ${r.status} ${JSON.stringify(r.body)}`);
+          await new Promise((res) => setTimeout(res, Number(r.headers.get("retry-after-ms") ?? 200)));
+        }
+        total += documents.length;
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
 }

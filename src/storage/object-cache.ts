@@ -10,6 +10,9 @@ import type { RangeReader } from "./range-reader.ts";
 
 export const CACHE_BLOCK_BYTES = 512 << 10;
 
+/** Blocks being fetched from storage right now, shared by every reader of the isolate. */
+const inflight = new Map<string, Promise<Uint8Array>>();
+
 /** The per-data-centre tier (Cache API in Workers). */
 export interface EdgeCache {
   match(key: string): Promise<Uint8Array | null>;
@@ -88,69 +91,93 @@ export class ObjectCache {
     if (end <= start) return new Uint8Array(0);
     const first = Math.floor(start / CACHE_BLOCK_BYTES);
     const last = Math.floor((end - 1) / CACHE_BLOCK_BYTES);
-    const blocks = new Array<Uint8Array | undefined>(last - first + 1);
-
-    await Promise.all(
-      blocks.map(async (_, i) => {
-        const blockKey = `${key}#${first + i}`;
-        const mem = this.memory.get(blockKey);
-        if (mem) {
-          stats.memoryHits++;
-          blocks[i] = mem;
-          return;
-        }
-        if (this.edge) {
-          const hit = await this.edge.match(blockKey);
-          if (hit) {
-            stats.edgeHits++;
-            this.memory.set(blockKey, hit, hit.byteLength);
-            blocks[i] = hit;
-          }
-        }
-      }),
-    );
-
-    // Fetch each run of missing blocks with one ranged GET.
-    const fetches: Promise<void>[] = [];
-    for (let i = 0; i < blocks.length; ) {
-      if (blocks[i]) {
-        i++;
+    const count = last - first + 1;
+    const blocks = new Array<Promise<Uint8Array>>(count);
+    // Synchronously (no await before registering): memory hits, blocks other reads are already
+    // fetching, and the rest, registered as in flight so concurrent reads wait instead of refetching.
+    const missing: { index: number; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+    for (let i = 0; i < count; i++) {
+      const blockKey = `${key}#${first + i}`;
+      const mem = this.memory.get(blockKey);
+      if (mem) {
+        stats.memoryHits++;
+        blocks[i] = Promise.resolve(mem);
         continue;
       }
-      let j = i;
-      while (j + 1 < blocks.length && !blocks[j + 1]) j++;
-      const runStart = (first + i) * CACHE_BLOCK_BYTES;
-      const runEnd = Math.min(size, (first + j + 1) * CACHE_BLOCK_BYTES);
-      const from = i;
-      const to = j;
-      fetches.push(
-        this.store.get(key, { offset: runStart, length: runEnd - runStart }).then((bytes) => {
-          if (!bytes) throw new Error(`storage: object ${key} is missing`);
-          stats.storageReads++;
-          stats.storageBytes += bytes.byteLength;
-          for (let b = from; b <= to; b++) {
-            const off = (b - from) * CACHE_BLOCK_BYTES;
-            const block = bytes.subarray(off, Math.min(bytes.byteLength, off + CACHE_BLOCK_BYTES));
-            const copy = block.byteLength === bytes.byteLength ? bytes : block.slice();
-            blocks[b] = copy;
-            const blockKey = `${key}#${first + b}`;
-            this.memory.set(blockKey, copy, copy.byteLength);
-            if (this.edge) this.defer(this.edge.put(blockKey, copy));
-          }
-        }),
-      );
-      i = j + 1;
+      const pending = inflight.get(blockKey);
+      if (pending) {
+        // Joined another read's fetch: served without a storage read of its own.
+        stats.memoryHits++;
+        blocks[i] = pending;
+        continue;
+      }
+      let resolve!: (b: Uint8Array) => void;
+      let reject!: (e: unknown) => void;
+      const p = new Promise<Uint8Array>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      p.catch(() => {}).finally(() => inflight.delete(blockKey));
+      inflight.set(blockKey, p);
+      blocks[i] = p;
+      missing.push({ index: i, resolve, reject });
     }
-    await Promise.all(fetches);
+    if (missing.length > 0) void this.fill(key, size, first, missing, stats);
 
+    const resolved = await Promise.all(blocks);
     const out = new Uint8Array(end - start);
-    for (let i = 0; i < blocks.length; i++) {
+    for (let i = 0; i < count; i++) {
       const blockStart = (first + i) * CACHE_BLOCK_BYTES;
-      const block = blocks[i]!;
+      const block = resolved[i];
       const from = Math.max(start, blockStart) - blockStart;
       const to = Math.min(end, blockStart + block.byteLength) - blockStart;
       out.set(block.subarray(from, to), blockStart + from - start);
     }
     return out;
+  }
+
+  /** Resolves missing blocks from the edge, then fetches each run of the rest with one ranged GET. */
+  private async fill(key: string, size: number, first: number, missing: { index: number; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[], stats: IoStats): Promise<void> {
+    const store = (m: (typeof missing)[number], block: Uint8Array) => {
+      this.memory.set(`${key}#${first + m.index}`, block, block.byteLength);
+      m.resolve(block);
+    };
+    let rest = missing;
+    if (this.edge) {
+      const hits = await Promise.all(missing.map((m) => this.edge!.match(`${key}#${first + m.index}`).catch(() => null)));
+      rest = [];
+      missing.forEach((m, i) => {
+        const hit = hits[i];
+        if (hit) {
+          stats.edgeHits++;
+          store(m, hit);
+        } else rest.push(m);
+      });
+    }
+    const runs: (typeof missing)[] = [];
+    for (let a = 0; a < rest.length; ) {
+      let b = a;
+      while (b + 1 < rest.length && rest[b + 1].index === rest[b].index + 1) b++;
+      runs.push(rest.slice(a, b + 1));
+      a = b + 1;
+    }
+    await Promise.all(runs.map(async (run) => {
+      const runStart = (first + run[0].index) * CACHE_BLOCK_BYTES;
+      const runEnd = Math.min(size, (first + run[run.length - 1].index + 1) * CACHE_BLOCK_BYTES);
+      try {
+        const bytes = await this.store.get(key, { offset: runStart, length: runEnd - runStart });
+        if (!bytes) throw new Error(`storage: object ${key} is missing`);
+        stats.storageReads++;
+        stats.storageBytes += bytes.byteLength;
+        run.forEach((m, k) => {
+          const part = bytes.subarray(k * CACHE_BLOCK_BYTES, Math.min(bytes.byteLength, (k + 1) * CACHE_BLOCK_BYTES));
+          const block = part.byteLength === bytes.byteLength ? bytes : part.slice();
+          store(m, block);
+          if (this.edge) this.defer(this.edge.put(`${key}#${first + m.index}`, block));
+        });
+      } catch (err) {
+        for (const m of run) m.reject(err);
+      }
+    }));
   }
 }

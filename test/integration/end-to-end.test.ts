@@ -54,6 +54,10 @@ describe("write → query → flush → query", () => {
     const after = await api("POST", `/v1/namespaces/${ns}/query`, t.key, q);
     expect(after.body.results).toEqual(before.body.results);
     expect(after.body.performance.segments_scanned).toBe(1);
+    // The same query again is served from the isolate's cache.
+    const warm = await api("POST", `/v1/namespaces/${ns}/query`, t.key, q);
+    expect(warm.body.performance.cache.storage_reads).toBe(0);
+    expect(warm.body.performance.cache_hit_ratio).toBe(1);
 
     // Delete before flush hides the flushed row; replace an id with a new vector.
     expect((await api("POST", `/v1/namespaces/${ns}/delete`, t.key, { ids: [1] })).body.deleted).toBe(1);

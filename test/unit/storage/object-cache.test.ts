@@ -1,0 +1,62 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CacheApiEdge } from "../../../src/storage/cache-api-edge.ts";
+import { newIoStats } from "../../../src/storage/io-stats.ts";
+import { ByteLru } from "../../../src/storage/lru.ts";
+import { CACHE_BLOCK_BYTES, ObjectCache } from "../../../src/storage/object-cache.ts";
+import { R2BlobStore } from "../../../src/storage/r2-blob-store.ts";
+
+const SIZE = 3 * CACHE_BLOCK_BYTES + 1234;
+const bytes = new Uint8Array(SIZE).map((_, i) => (i * 7) % 251);
+
+async function setup(key: string, edge: boolean) {
+  const store = new R2BlobStore(env.BUCKET);
+  await store.put(key, bytes);
+  const cache = new ObjectCache({ store, memory: new ByteLru(64 << 20), edge: edge ? new CacheApiEdge(await caches.open(`test-${key}`)) : null });
+  return { store, cache };
+}
+
+describe("object cache", () => {
+  it("returns exact ranges across block boundaries", async () => {
+    const { cache } = await setup("oc-ranges", false);
+    const r = cache.rangeReader("oc-ranges", SIZE, newIoStats());
+    for (const [a, b] of [[0, 10], [CACHE_BLOCK_BYTES - 5, CACHE_BLOCK_BYTES + 5], [100, SIZE], [SIZE - 3, SIZE]]) {
+      expect(new Uint8Array(await r.slice(a, b))).toEqual(bytes.slice(a, b));
+    }
+  });
+
+  it("serves repeated reads from memory and fetches concurrent misses once", async () => {
+    const { cache } = await setup("oc-memory", false);
+    const cold = newIoStats();
+    const r = cache.rangeReader("oc-memory", SIZE, cold);
+    await Promise.all([r.slice(10, 20), r.slice(30, 40), r.slice(CACHE_BLOCK_BYTES * 2 + 1, CACHE_BLOCK_BYTES * 2 + 9)]);
+    expect(cold.storageReads).toBe(2); // blocks 0 and 2, each once
+    const warm = newIoStats();
+    const w = cache.rangeReader("oc-memory", SIZE, warm);
+    await Promise.all([w.slice(10, 20), w.slice(CACHE_BLOCK_BYTES * 2 + 1, CACHE_BLOCK_BYTES * 2 + 9)]);
+    expect(warm.storageReads).toBe(0);
+    expect(warm.memoryHits).toBe(2);
+  });
+
+  it("falls back to the Cache API tier when the isolate forgot a block", async () => {
+    const key = "oc-edge";
+    const { store } = await setup(key, true);
+    const edge = new CacheApiEdge(await caches.open(`test-${key}`));
+    const first = new ObjectCache({ store, memory: new ByteLru(64 << 20), edge, defer: () => {} });
+    const s1 = newIoStats();
+    await first.rangeReader(key, SIZE, s1).slice(0, 100);
+    expect(s1.storageReads).toBe(1);
+    // The edge put is deferred; wait for it the way waitUntil would.
+    await new Promise((r) => setTimeout(r, 50));
+    const second = new ObjectCache({ store, memory: new ByteLru(64 << 20), edge });
+    const s2 = newIoStats();
+    expect(new Uint8Array(await second.rangeReader(key, SIZE, s2).slice(0, 100))).toEqual(bytes.slice(0, 100));
+    expect(s2.edgeHits).toBe(1);
+    expect(s2.storageReads).toBe(0);
+  });
+
+  it("propagates a missing object as an error", async () => {
+    const cache = new ObjectCache({ store: new R2BlobStore(env.BUCKET), memory: new ByteLru(1 << 20) });
+    await expect(cache.rangeReader("nope", 100, newIoStats()).slice(0, 10)).rejects.toThrow(/missing/);
+  });
+});
