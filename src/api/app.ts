@@ -4,6 +4,7 @@
  * the API serving the request, see `useErrorFormat`).
  */
 import { Hono } from "hono";
+import { mountConsole } from "../console/console-route.ts";
 import { type AppEnv } from "./context.ts";
 import { renderError } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/auth.ts";
@@ -25,6 +26,8 @@ export function buildApp(): Hono<AppEnv> {
   });
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // The web console page and assets need no key (the page asks for one).
+  mountConsole(app);
 
   app.use("/v1/*", apiKeyAuth());
   app.route("/v1/namespaces", v1Namespaces);
