@@ -11,7 +11,7 @@ import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
 import type { QueryPlan } from "../src/core/query/plan.ts";
 import { type QueryInput, planQueryInput } from "../src/core/query/query-input.ts";
-import { evaluateTail, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
+import { evaluateTail, evaluateTailAggregate, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
 import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { DocId } from "../src/core/types.ts";
@@ -387,7 +387,8 @@ export class NamespaceDO extends DurableObject<Env> {
     const tails = plans.map((plan): TailAnswer => {
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
       const fullText = evaluateTailFullText(plan, this.memtable);
-      return { hits, fullText, scanned: scanned + (fullText ? this.memtable.size : 0), deadSeqs };
+      const aggregate = evaluateTailAggregate(plan, this.memtable.values());
+      return { hits, fullText, aggregate, scanned: scanned + (fullText || aggregate ? this.memtable.size : 0), deadSeqs };
     });
     return {
       plans,

@@ -62,6 +62,7 @@ const banner = [
   "",
   "┌─ Elacsym (local) ─────────────────────────────────────────────",
   `│ API:          http://127.0.0.1:${port}`,
+  `│ Console:      http://127.0.0.1:${port}/console`,
   `│ API key:      ${apiKey}   (tenant 'dev', scopes read/write/admin)`,
   `│ Admin token:  ${adminToken}`,
   `│ Try:          curl -H 'Authorization: Bearer ${apiKey}' http://127.0.0.1:${port}/v1/namespaces`,

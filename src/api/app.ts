@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { mountConsole } from "../console/console-route.ts";
 import { EngineError } from "../core/errors.ts";
 import { type AppEnv } from "./context.ts";
 import { renderError, turbopufferErrorResponse, useErrorFormat } from "./errors.ts";
@@ -47,6 +48,8 @@ export function buildApp(): Hono<AppEnv> {
   });
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // The web console page and assets need no key (the page asks for one).
+  mountConsole(app);
 
   // Error formats are chosen before authentication, so auth errors use them too.
   app.use("/v2/*", useErrorFormat(turbopufferErrorResponse));

@@ -10,6 +10,7 @@ import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
 import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
+import type { AggregateResult } from "../core/query/order.ts";
 import type { QueryPlan } from "../core/query/plan.ts";
 import { type QueryInput, planQueryInput } from "../core/query/query-input.ts";
 import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
@@ -60,7 +61,8 @@ export interface QueryPerformance {
 }
 
 export interface MultiQueryOutcome {
-  results: { plan: QueryPlan; hits: Hit[] }[];
+  /** `aggregate` is set for aggregate queries. */
+  results: { plan: QueryPlan; hits: Hit[]; aggregate: AggregateResult | null }[];
   schema: Schema;
   /** Live documents in the snapshot (approximate for eventual reads: flushed rows only). */
   documents: number;
@@ -69,6 +71,8 @@ export interface MultiQueryOutcome {
 
 export interface QueryOutcome {
   hits: Hit[];
+  /** Set for aggregate queries. */
+  aggregate: AggregateResult | null;
   schema: Schema;
   performance: QueryPerformance;
 }
@@ -269,7 +273,7 @@ export class NamespaceService {
   async query(ns: string, raw: unknown): Promise<QueryOutcome> {
     const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
     const r = await this.queryMany(ns, [{ syntax: "v1", raw }], eventual);
-    return { hits: r.results[0].hits, schema: r.schema, performance: r.performance };
+    return { hits: r.results[0].hits, aggregate: r.results[0].aggregate, schema: r.schema, performance: r.performance };
   }
 
   /**
@@ -290,7 +294,7 @@ export class NamespaceService {
       manifest = known.manifest;
       manifestId = known.token;
       const plans = inputs.map((input) => planQueryInput(input, manifest.schema));
-      const tails = plans.map((): TailAnswer => ({ hits: [], fullText: null, deadSeqs: [], scanned: 0 }));
+      const tails = plans.map((): TailAnswer => ({ hits: [], fullText: null, aggregate: null, deadSeqs: [], scanned: 0 }));
       snap = { plans, tails, schema: manifest.schema, documents: manifest.stats.rows - manifest.stats.dead };
     } else {
       const known = knownManifests.get(this.cacheKey(ns));
@@ -306,7 +310,7 @@ export class NamespaceService {
         const tail = snap.tails[i];
         const dead = (await segments.deadSet(manifest, manifestId)).with(tail.deadSeqs);
         const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
-        const { hits, counts } = await executeQuery({
+        const { hits, counts, aggregate } = await executeQuery({
           plan,
           manifest,
           manifestId,
@@ -317,7 +321,7 @@ export class NamespaceService {
           stats,
           materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
         });
-        return { plan, counts, hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })) };
+        return { plan, counts, aggregate, hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })) };
       }),
     );
     const done = Date.now();
@@ -329,7 +333,7 @@ export class NamespaceService {
     }
 
     return {
-      results: results.map(({ plan, hits }) => ({ plan, hits })),
+      results: results.map(({ plan, hits, aggregate }) => ({ plan, hits, aggregate })),
       schema: snap.schema,
       documents: snap.documents,
       performance: {

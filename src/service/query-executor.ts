@@ -5,11 +5,13 @@
  */
 import type { FullTextIndexReader } from "../core/index/fulltext/index-reader.ts";
 import { FullTextIndexReader as Reader } from "../core/index/fulltext/index-reader.ts";
-import { searchFullText } from "../core/query/fulltext-search.ts";
+import { type FullTextSources, searchFullText } from "../core/query/fulltext-search.ts";
 import { reciprocalRankFusion } from "../core/query/fusion.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
 import type { QueryPlan } from "../core/query/plan.ts";
+import { type AggregateResult, finishAggregate, mergeGroupCounts, orderComparator } from "../core/query/order.ts";
 import { bitsetHas, filterBitset } from "../core/query/segment-filter.ts";
+import { countSegments, searchSegmentsOrdered } from "../core/query/segment-scan.ts";
 import { type SegmentHit, materializeSegmentHits, mergeHits, searchSegments } from "../core/query/segment-search.ts";
 import type { DeadSet } from "../core/segment/dead-set.ts";
 import type { Manifest, SegmentInfo } from "../core/segment/manifest.ts";
@@ -86,7 +88,8 @@ async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): P
   const { plan, manifest } = ctx;
   currentStats = ctx.stats;
   const deadSets = new Map<string, ReadonlySet<number>>();
-  const result = await searchFullText(plan.fullText!, k, manifest, ctx.tail.fullText, {
+  const filters = new Map<string, Promise<((ord: number) => boolean) | undefined>>();
+  const sources: FullTextSources = {
     reader: (info) => openReader(ctx.cache, info),
     dead(info) {
       let set = deadSets.get(info.key);
@@ -104,19 +107,36 @@ async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): P
       }
       return set;
     },
-    async accept(info) {
-      if (!plan.filter) return undefined;
-      const reader = await ctx.segments.open(info, manifest.schema);
-      const bits = await filterBitset(reader, plan.filter);
-      return (ord) => bitsetHas(bits, ord);
+    accept(info) {
+      if (!plan.filter) return Promise.resolve(undefined);
+      let f = filters.get(info.key);
+      if (!f) {
+        f = ctx.segments.open(info, manifest.schema).then(async (reader) => {
+          const bits = await filterBitset(reader, plan.filter!);
+          return (ord: number) => bitsetHas(bits, ord);
+        });
+        filters.set(info.key, f);
+      }
+      return f;
     },
-  });
-  counts.indexCandidates += result.scored;
-  return result.docs.map((d) =>
-    d.source < 0
-      ? { seq: d.seq, score: d.score, where: "tail" as const }
-      : { seq: d.seq, score: d.score, where: "segment" as const, segment: manifest.segments[d.source], ordinal: d.ord },
-  );
+  };
+  // A rank expression with Max runs one query per alternative; a document's score is its best.
+  const best = new Map<number, Located>();
+  for (let i = 0; i < plan.fullText!.length; i++) {
+    const result = await searchFullText(plan.fullText![i], k, manifest, ctx.tail.fullText?.[i] ?? null, sources);
+    counts.indexCandidates += result.scored;
+    for (const d of result.docs) {
+      const have = best.get(d.seq);
+      if (have && have.score >= d.score) continue;
+      best.set(
+        d.seq,
+        d.source < 0
+          ? { seq: d.seq, score: d.score, where: "tail" }
+          : { seq: d.seq, score: d.score, where: "segment", segment: manifest.segments[d.source], ordinal: d.ord },
+      );
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
 }
 
 async function vectorArm(ctx: QueryContext, counts: QueryCounts): Promise<{ segmentHits: SegmentHit[]; merged: Hit[] }> {
@@ -151,20 +171,43 @@ async function materialize(ctx: QueryContext, ranked: Located[]): Promise<Hit[]>
   });
 }
 
-export async function executeQuery(ctx: QueryContext): Promise<{ hits: Hit[]; counts: QueryCounts }> {
+export async function executeQuery(ctx: QueryContext): Promise<{ hits: Hit[]; counts: QueryCounts; aggregate: AggregateResult | null }> {
   const { plan } = ctx;
   const counts: QueryCounts = { segmentsScanned: 0, rowsScanned: ctx.tail.scanned, indexCandidates: 0 };
+
+  if (plan.aggregate) {
+    const seg = await countSegments(plan, ctx.manifest, ctx.dead, ctx.segments);
+    counts.segmentsScanned += seg.stats.segments;
+    counts.rowsScanned += seg.stats.rowsScanned;
+    const merged = mergeGroupCounts(ctx.tail.aggregate ? [ctx.tail.aggregate, seg.counts] : [seg.counts]);
+    return { hits: [], counts, aggregate: finishAggregate(plan.aggregate, merged) };
+  }
+
+  if (plan.orderBy) {
+    const seg = await searchSegmentsOrdered(plan, ctx.manifest, ctx.dead, ctx.segments);
+    counts.segmentsScanned += seg.stats.segments;
+    counts.rowsScanned += seg.stats.rowsScanned;
+    const compare = orderComparator(plan.orderBy);
+    const all: Hit[] = [...ctx.tail.hits, ...seg.hits];
+    const merged = all
+      .map((h) => ({ h, id: h.id, value: h.order ?? null }))
+      .sort(compare)
+      .slice(0, plan.topK)
+      .map((x) => x.h);
+    await materializeSegmentHits(plan, ctx.manifest.schema, merged.filter((h): h is SegmentHit => "segment" in h), ctx.segments);
+    return { hits: merged, counts, aggregate: null };
+  }
 
   if (!plan.fullText) {
     // Vector or by-id: the tail's hits come materialized; segment hits are filled in here.
     const { merged } = await vectorArm(ctx, counts);
     await materializeSegmentHits(plan, ctx.manifest.schema, merged.filter((h): h is SegmentHit => "segment" in h), ctx.segments);
-    return { hits: merged, counts };
+    return { hits: merged, counts, aggregate: null };
   }
 
   if (!plan.hybrid) {
     const ranked = await fullTextArm(ctx, plan.topK, counts);
-    return { hits: await materialize(ctx, ranked), counts };
+    return { hits: await materialize(ctx, ranked), counts, aggregate: null };
   }
 
   const [vector, text] = await Promise.all([vectorArm(ctx, counts), fullTextArm(ctx, plan.armDepth, counts)]);
@@ -181,5 +224,5 @@ export async function executeQuery(ctx: QueryContext): Promise<{ hits: Hit[]; co
     ],
     { k: plan.hybrid.k, topK: plan.topK },
   );
-  return { hits: await materialize(ctx, fused.map((f) => ({ ...where.get(f.id)!, score: f.score }))), counts };
+  return { hits: await materialize(ctx, fused.map((f) => ({ ...where.get(f.id)!, score: f.score }))), counts, aggregate: null };
 }

@@ -21,7 +21,10 @@ import { GuardedNamespaceService } from "../../service/guarded-namespace-service
 import { MAX_RECALL_QUERIES, measureRecall } from "../../service/recall.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
-import { namespaceMetadata, queryBilling, queryPerformance, ranksByScore, renderRow } from "../turbopuffer-response.ts";
+import type { Schema } from "../../core/schema/schema.ts";
+import type { MultiQueryOutcome } from "../../service/namespace-service.ts";
+import { renderAttributes } from "../render.ts";
+import { type VectorEncoding, namespaceMetadata, queryBilling, queryPerformance, ranksByScore, renderRow } from "../turbopuffer-response.ts";
 import { parseTurbopufferWrite } from "../validate/turbopuffer-write.ts";
 
 /** Sub-queries of one multi-query request. */
@@ -78,6 +81,14 @@ function fuse(lists: Hit[][], rerank: { k: number; weights: number[] }, limit: n
   return fused.map((f) => ({ ...bySeq.get(f.id)!, score: f.score }));
 }
 
+/** One query's result: `rows`, or `aggregations` / `aggregation_groups` for aggregate queries. */
+function renderResult(schema: Schema, result: MultiQueryOutcome["results"][number], encoding: VectorEncoding): Record<string, unknown> {
+  const { plan, hits, aggregate } = result;
+  if (!aggregate) return { rows: hits.map((h) => renderRow(schema, h, ranksByScore(plan), encoding)) };
+  if (aggregate.totals) return { aggregations: aggregate.totals };
+  return { aggregation_groups: aggregate.groups!.map((g) => ({ ...renderAttributes(schema, g.values), ...g.counts })) };
+}
+
 // ── /v2/namespaces ───────────────────────────────────────────────────────────────────────────────
 
 export const turbopufferV2 = new Hono<AppEnv>();
@@ -117,9 +128,8 @@ turbopufferV2.post("/:ns/query", async (c) => {
 
   if (raw.queries === undefined) {
     const r = await service(c).queryMany(ns, [{ syntax: "turbopuffer", raw }], eventual);
-    const { plan, hits } = r.results[0];
-    const rows = hits.map((h) => renderRow(r.schema, h, ranksByScore(plan), encoding));
-    return c.json({ rows, billing: queryBilling(r.performance, rows), performance: queryPerformance(r.performance, r.documents, started) });
+    const result = renderResult(r.schema, r.results[0], encoding);
+    return c.json({ ...result, billing: queryBilling(r.performance, result), performance: queryPerformance(r.performance, r.documents, started) });
   }
 
   for (const key of Object.keys(raw)) {
@@ -141,14 +151,17 @@ turbopufferV2.post("/:ns/query", async (c) => {
   const rerank = parseRerank(raw.rerank_by, queries.length);
   if (!rerank && (raw.limit !== undefined || raw.top_k !== undefined)) throw new InvalidArgumentError("limit: only applies with rerank_by");
   const r = await service(c).queryMany(ns, inputs, eventual);
-  let results: { rows: Record<string, unknown>[] }[];
+  let results: Record<string, unknown>[];
   if (rerank) {
+    r.results.forEach((x, i) => {
+      if (x.aggregate) throw new InvalidArgumentError(`queries[${i}]: aggregations cannot be fused by rerank_by`);
+    });
     const limitRaw = isObject(raw.limit) ? raw.limit.total : raw.limit ?? raw.top_k;
     const limit = limitRaw === undefined ? Math.max(...r.results.map((x) => x.plan.topK)) : parseTopK(limitRaw, "limit");
     const fused = fuse(r.results.map((x) => x.hits), rerank, limit);
     results = [{ rows: fused.map((h) => renderRow(r.schema, h, true, encoding)) }];
   } else {
-    results = r.results.map(({ plan, hits }) => ({ rows: hits.map((h) => renderRow(r.schema, h, ranksByScore(plan), encoding)) }));
+    results = r.results.map((x) => renderResult(r.schema, x, encoding));
   }
   return c.json({ results, billing: queryBilling(r.performance, results), performance: queryPerformance(r.performance, r.documents, started) });
 });

@@ -11,7 +11,7 @@ import { GuardedNamespaceService } from "../../service/guarded-namespace-service
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
 import { authorize } from "../middleware/auth.ts";
-import { renderDocument } from "../render.ts";
+import { renderAttributes, renderDocument } from "../render.ts";
 
 const MAX_LIST_LIMIT = 1000;
 
@@ -134,8 +134,14 @@ v1Namespaces.post("/:ns/query", async (c) => {
   authorize(c.get("auth"), "read", ns);
   const raw = await body(c);
   const r = await service(c).query(ns, raw);
+  const aggregations = r.aggregate
+    ? r.aggregate.totals
+      ? { aggregations: r.aggregate.totals }
+      : { aggregation_groups: r.aggregate.groups!.map((g) => ({ ...renderAttributes(r.schema, g.values), ...g.counts })) }
+    : {};
   return c.json({
-    results: r.hits.map((h) => renderDocument(r.schema, h, true)),
+    ...(r.aggregate ? {} : { results: r.hits.map((h) => renderDocument(r.schema, h, !(raw as { order_by?: unknown }).order_by)) }),
+    ...aggregations,
     took_ms: Date.now() - started,
     performance: r.performance,
   });

@@ -9,6 +9,8 @@ import { elementType, isArrayType, normalizeValue } from "../schema/attribute-va
 import type { Schema } from "../schema/schema.ts";
 import type { AttributeType, AttributeValue, DocId, ScalarValue } from "../types.ts";
 import { compileGlob, globMatch } from "./glob.ts";
+import { type Analyzer, createAnalyzer } from "../index/fulltext/analyzer.ts";
+import type { FullTextConfig } from "../index/fulltext/full-text-config.ts";
 
 export type CompareOp = "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
 
@@ -21,7 +23,9 @@ export type Filter =
   | { kind: "in"; field: string; values: (AttributeValue | DocId)[]; negate: boolean }
   | { kind: "contains"; field: string; value: ScalarValue; negate: boolean }
   | { kind: "contains_any"; field: string; values: ScalarValue[]; negate: boolean }
-  | { kind: "glob"; field: string; pattern: string; negate: boolean; caseInsensitive: boolean; tokens: ReturnType<typeof compileGlob> };
+  | { kind: "glob"; field: string; pattern: string; negate: boolean; caseInsensitive: boolean; tokens: ReturnType<typeof compileGlob> }
+  /** Token filters on full-text attributes: the value analyzed with the attribute's analyzer. */
+  | { kind: "tokens"; field: string; tokens: string[]; all: boolean; negate: boolean; config: FullTextConfig };
 
 export const MAX_FILTER_DEPTH = 16;
 export const MAX_FILTER_NODES = 1024;
@@ -29,7 +33,19 @@ export const MAX_FILTER_NODES = 1024;
 /** Reads a field of the row being tested: "id" or an attribute (null when absent). */
 export type FieldReader = (field: string) => AttributeValue | DocId;
 
-const V1_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "contains_any", "glob", "not_contains", "not_contains_any", "not_glob", "iglob", "not_iglob"];
+const V1_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "contains_any", "glob", "not_contains", "not_contains_any", "not_glob", "iglob", "not_iglob", "contains_all_tokens", "contains_any_token"];
+
+const analyzers = new Map<string, Analyzer>();
+/** The analyzer of a full-text config (configs arrive as fresh objects after RPC: keyed by content). */
+function analyzerOf(config: FullTextConfig): Analyzer {
+  const key = JSON.stringify(config);
+  let a = analyzers.get(key);
+  if (!a) {
+    a = createAnalyzer(config);
+    analyzers.set(key, a);
+  }
+  return a;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -84,7 +100,10 @@ export class FilterBuilder {
   leaf(field: string, op: string, value: unknown, where: string, depth: number): Filter {
     this.count(where, depth);
     if (typeof field !== "string") throw new InvalidArgumentError(`${where}.field: expected an attribute name`);
-    const type = fieldType(this.schema, field, where);
+    // Token filters match through the full-text analysis, which every full-text attribute has,
+    // filterable or not (turbopuffer's full-text attributes are not filterable by default).
+    const tokenOp = /^(not_)?contains_(all_tokens|any_token)$/.test(op);
+    const type = tokenOp && this.schema.attributes[field]?.full_text ? this.schema.attributes[field].type : fieldType(this.schema, field, where);
     const isArray = type !== "id" && isArrayType(type);
     switch (op) {
       case "eq":
@@ -139,6 +158,16 @@ export class FilterBuilder {
         if (typeof value !== "string") throw new InvalidArgumentError(`${where}.value: '${op}' needs a pattern string`);
         const ci = op === "iglob" || op === "not_iglob";
         return { kind: "glob", field, pattern: value, negate: op.startsWith("not_"), caseInsensitive: ci, tokens: compileGlob(value, ci) };
+      }
+      case "contains_all_tokens":
+      case "contains_any_token":
+      case "not_contains_all_tokens":
+      case "not_contains_any_token": {
+        const config = type !== "id" ? this.schema.attributes[field].full_text : undefined;
+        if (!config) throw new InvalidArgumentError(`${where}: '${op}' needs a full-text attribute; '${field}' has no full_text config`);
+        if (typeof value !== "string") throw new InvalidArgumentError(`${where}.value: '${op}' needs a string of tokens`);
+        const tokens = [...new Set(analyzerOf(config).terms(value))];
+        return { kind: "tokens", field, tokens, all: op.includes("all"), negate: op.startsWith("not_"), config };
       }
       default:
         throw new InvalidArgumentError(`${where}.op: unknown operator ${JSON.stringify(op)}; use one of ${V1_OPS.join(", ")}`);
@@ -286,6 +315,16 @@ export function evaluateFilter(f: Filter, read: FieldReader, readNew?: FieldRead
     case "glob": {
       const v = read(f.field);
       const hit = typeof v === "string" && globMatch(f.tokens, v, f.caseInsensitive);
+      return hit !== f.negate;
+    }
+    case "tokens": {
+      const v = read(f.field);
+      let hit = false;
+      if (typeof v === "string" || Array.isArray(v)) {
+        const have = new Set(analyzerOf(f.config).terms(v as string | string[]));
+        // No tokens in the filter value: "all" holds trivially, "any" never does.
+        hit = f.all ? f.tokens.every((t) => have.has(t)) : f.tokens.some((t) => have.has(t));
+      }
       return hit !== f.negate;
     }
   }

@@ -3,7 +3,8 @@
  * materialized (attributes and vector filled in) for the response.
  */
 import type { TailMatches } from "../index/fulltext/tail-index.ts";
-import type { Attributes, DocId } from "../types.ts";
+import type { AttributeValue, Attributes, DocId } from "../types.ts";
+import type { GroupCounts } from "./order.ts";
 
 export interface Hit {
   id: DocId;
@@ -12,14 +13,18 @@ export interface Hit {
   score: number;
   vector?: Float32Array | null;
   attributes?: Attributes;
+  /** The order_by value (kept apart from attributes, which the response may leave out). */
+  order?: AttributeValue | DocId;
 }
 
 /** What the Durable Object answers for the unflushed tail of a query. */
 export interface TailAnswer {
   /** The vector (or by-id) arm's best tail rows; materialized unless the query is hybrid. */
   hits: Hit[];
-  /** The full-text arm: tail statistics and matches, scored by the Worker with global statistics. */
-  fullText: TailMatches | null;
+  /** The full-text arm, one per alternative of the query: statistics and matches, scored by the Worker. */
+  fullText: TailMatches[] | null;
+  /** Counts of matching tail rows per group (aggregate queries). */
+  aggregate: GroupCounts | null;
   /** Versions in segments that tail writes supersede or delete: readers must skip them. */
   deadSeqs: number[];
   /** Tail rows the query scanned exhaustively. */

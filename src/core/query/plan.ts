@@ -23,13 +23,37 @@ export interface HybridPlan {
   fullTextWeight: number;
 }
 
+export interface OrderByPlan {
+  /** An attribute or "id". */
+  field: string;
+  descending: boolean;
+}
+
+export interface AggregatePlan {
+  /** Names under which the count of matching documents is reported. */
+  counts: string[];
+  /** Attributes to group by (empty: one count over everything matching). */
+  groupBy: string[];
+  /** Most groups returned (largest counts first). */
+  limit: number;
+}
+
+export const DEFAULT_GROUP_LIMIT = 1000;
+
 export interface QueryPlan {
   topK: number;
-  /** Rank by distance to this vector (smaller is closer). With neither vector nor fullText, rank by id. */
+  /** Rank by distance to this vector (smaller is closer). With no ranking at all, rank by id. */
   vector: Float32Array | null;
   metric: Metric | null;
-  /** Rank by BM25 over these fields (analyzed query terms inside). */
-  fullText: FullTextQuery | null;
+  /**
+   * Rank by BM25: one query (weighted fields, analyzed terms inside), or several whose maximum
+   * is the score (rank expressions with Max).
+   */
+  fullText: FullTextQuery[] | null;
+  /** Rank by an attribute's value (nulls last) instead. */
+  orderBy: OrderByPlan | null;
+  /** Count matching documents (optionally per group) instead of returning rows. */
+  aggregate: AggregatePlan | null;
   /** Set when both vector and fullText are given: fuse them with Reciprocal Rank Fusion. */
   hybrid: HybridPlan | null;
   /** Candidates an arm returns before fusion (top_k when there is a single arm). */
@@ -87,7 +111,42 @@ export function parseConsistency(raw: unknown, where = "consistency"): Consisten
   throw new InvalidArgumentError(`${where}: expected "strong" or "eventual"`);
 }
 
-const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency"];
+const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency", "order_by", "aggregate_by", "group_by"];
+
+/** An attribute that rows can be ordered or grouped by: a scalar attribute or "id". */
+export function checkOrderableField(schema: Schema, field: unknown, where: string): string {
+  if (field === "id") return field;
+  if (typeof field !== "string" || !schema.attributes[field]) throw new InvalidArgumentError(`${where}: unknown attribute ${JSON.stringify(field)}`);
+  if (schema.attributes[field].type.startsWith("[]")) throw new InvalidArgumentError(`${where}: '${field}' is an array attribute; order and group by scalar attributes`);
+  return field;
+}
+
+export function parseOrderBy(raw: unknown, schema: Schema, where = "order_by"): OrderByPlan {
+  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"field": "price", "direction": "asc" | "desc"}`);
+  for (const key of Object.keys(raw)) {
+    if (key !== "field" && key !== "direction") throw new InvalidArgumentError(`${where}: unknown field '${key}' (allowed: field, direction)`);
+  }
+  const direction = raw.direction ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw new InvalidArgumentError(`${where}.direction: expected "asc" or "desc"`);
+  return { field: checkOrderableField(schema, raw.field, `${where}.field`), descending: direction === "desc" };
+}
+
+/** `aggregate_by: {"name": "count"}` and `group_by: ["attr", ...]`. */
+export function parseAggregate(rawAggregate: unknown, rawGroupBy: unknown, schema: Schema, limit: number): AggregatePlan {
+  if (!isObject(rawAggregate) || Object.keys(rawAggregate).length === 0) {
+    throw new InvalidArgumentError(`aggregate_by: expected {"<name>": "count"}`);
+  }
+  const counts = Object.entries(rawAggregate).map(([name, fn]) => {
+    if (fn !== "count") throw new InvalidArgumentError(`aggregate_by.${name}: only "count" is supported`);
+    return name;
+  });
+  let groupBy: string[] = [];
+  if (rawGroupBy !== undefined) {
+    if (!Array.isArray(rawGroupBy) || rawGroupBy.length === 0) throw new InvalidArgumentError("group_by: expected a non-empty list of attributes");
+    groupBy = rawGroupBy.map((f, i) => checkOrderableField(schema, f, `group_by[${i}]`));
+  }
+  return { counts, groupBy, limit };
+}
 
 /** `full_text`: {query, fields: {name: weight}} | {query, field} | {query} (all full-text attributes). */
 export function parseFullTextClause(raw: unknown, schema: Schema, where = "full_text"): FullTextQuery {
@@ -148,7 +207,12 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
     }
   }
   const vector = raw.vector === undefined || raw.vector === null ? null : parseQueryVector(raw.vector, schema, "vector");
-  const fullText = raw.full_text === undefined || raw.full_text === null ? null : parseFullTextClause(raw.full_text, schema);
+  const fullText = raw.full_text === undefined || raw.full_text === null ? null : [parseFullTextClause(raw.full_text, schema)];
+  const orderBy = raw.order_by === undefined ? null : parseOrderBy(raw.order_by, schema);
+  if (orderBy && (vector || fullText)) throw new InvalidArgumentError("order_by: cannot be combined with vector or full_text ranking");
+  if (raw.group_by !== undefined && raw.aggregate_by === undefined) throw new InvalidArgumentError("group_by: needs aggregate_by");
+  const aggregate = raw.aggregate_by === undefined ? null : parseAggregate(raw.aggregate_by, raw.group_by, schema, raw.top_k === undefined ? DEFAULT_GROUP_LIMIT : parseTopK(raw.top_k));
+  if (aggregate && (vector || fullText || orderBy)) throw new InvalidArgumentError("aggregate_by: cannot be combined with vector, full_text or order_by");
   if (raw.hybrid !== undefined && !(vector && fullText)) {
     throw new InvalidArgumentError("hybrid: needs both vector and full_text in the query");
   }
@@ -162,6 +226,8 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
     vector,
     metric: vector ? schema.vector!.metric : null,
     fullText,
+    orderBy,
+    aggregate,
     hybrid,
     armDepth: hybrid ? hybridArmDepth(topK) : topK,
     filter: raw.filter === undefined || raw.filter === null ? null : parseV1Filter(raw.filter, schema),

@@ -10,7 +10,8 @@ import type { Memtable, TailRow } from "../wal/memtable.ts";
 import { evaluateFilter } from "./filter.ts";
 import { type Hit, projectAttributes } from "./hit.ts";
 import type { QueryPlan } from "./plan.ts";
-import { TopK } from "./top-k.ts";
+import { type GroupCounts, type Ordered, countRow, newGroupCounts, orderComparator } from "./order.ts";
+import { BoundedHeap, TopK } from "./top-k.ts";
 
 function passes(plan: QueryPlan, row: TailRow): boolean {
   if (!plan.filter) return true;
@@ -31,11 +32,12 @@ export function materializeTailRow(plan: Pick<QueryPlan, "includeVector" | "incl
 }
 
 /**
- * The vector arm (or, without vector and full text, rank by id) over the tail: its best
- * `plan.armDepth` rows, materialized unless the query is hybrid (fusion picks the winners later).
+ * The vector arm (or order by attribute, or by id) over the tail: its best `plan.armDepth` rows,
+ * materialized unless the query is hybrid (fusion picks the winners later).
  */
 export function evaluateTail(plan: QueryPlan, rows: Iterable<TailRow>): { hits: Hit[]; scanned: number } {
-  if (plan.fullText && !plan.vector) return { hits: [], scanned: 0 };
+  if ((plan.fullText && !plan.vector) || plan.aggregate) return { hits: [], scanned: 0 };
+  if (plan.orderBy) return evaluateTailOrdered(plan, rows);
   const top = new TopK<TailRow>(plan.armDepth);
   const dist = plan.vector ? distanceTo(plan.metric!, plan.vector) : null;
   let scanned = 0;
@@ -56,9 +58,35 @@ export function evaluateTail(plan: QueryPlan, rows: Iterable<TailRow>): { hits: 
   return { hits, scanned };
 }
 
+function evaluateTailOrdered(plan: QueryPlan, rows: Iterable<TailRow>): { hits: Hit[]; scanned: number } {
+  const field = plan.orderBy!.field;
+  const compare = orderComparator(plan.orderBy!);
+  const top = new BoundedHeap<Ordered & { row: TailRow }>(plan.topK, compare);
+  let scanned = 0;
+  for (const row of rows) {
+    if (row.deleted) continue;
+    scanned++;
+    if (!passes(plan, row)) continue;
+    top.offer({ id: row.id, value: field === "id" ? row.id : row.attributes[field] ?? null, row });
+  }
+  return { hits: top.sorted().map((o) => ({ ...materializeTailRow(plan, o.row, 0), order: o.value })), scanned };
+}
+
 /** The full-text arm over the tail: statistics and the matching rows that pass the filter. */
-export function evaluateTailFullText(plan: QueryPlan, memtable: Memtable): TailMatches | null {
+export function evaluateTailFullText(plan: QueryPlan, memtable: Memtable): TailMatches[] | null {
   const index = memtable.fullText;
   if (!plan.fullText || !index) return null;
-  return index.collect(plan.fullText, plan.filter ? (seq) => passes(plan, memtable.bySequence(seq)!) : undefined);
+  const accept = plan.filter ? (seq: number) => passes(plan, memtable.bySequence(seq)!) : undefined;
+  return plan.fullText.map((q) => index.collect(q, accept));
+}
+
+/** Counts of the tail's matching rows per group. */
+export function evaluateTailAggregate(plan: QueryPlan, rows: Iterable<TailRow>): GroupCounts | null {
+  if (!plan.aggregate) return null;
+  const acc = newGroupCounts();
+  for (const row of rows) {
+    if (row.deleted || !passes(plan, row)) continue;
+    countRow(acc, plan.aggregate, (f) => (f === "id" ? row.id : row.attributes[f] ?? null));
+  }
+  return acc;
 }

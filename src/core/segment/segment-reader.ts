@@ -22,6 +22,9 @@ import {
   rowGroupSeqBounds,
 } from "./parquet-columns.ts";
 
+/** Rows this close together are read as one run rather than separately. */
+const READ_RUN_GAP_ROWS = 64;
+
 export interface RowBatch {
   /** Ordinal of the first row in the segment. */
   start: number;
@@ -125,21 +128,47 @@ export class SegmentReader {
     return found;
   }
 
-  /** Reads single rows by ordinal (page-sized range reads through the offset index). */
+  /**
+   * Reads rows by ordinal. Ordinals close together in one row group are read as one run (pages
+   * are fetched once, not per row); far apart ones as separate single-row reads.
+   */
   async readRows(ordinals: number[], attributes: string[] | null, withVector: boolean): Promise<Map<number, RowData>> {
     const attrs = this.presentAttributes(attributes ?? Object.keys(this.schema.attributes));
     const out = new Map<number, RowData>();
+    const sorted = [...new Set(ordinals)].sort((a, b) => a - b);
+    const runs: { start: number; end: number; wanted: number[] }[] = [];
+    for (const ord of sorted) {
+      const last = runs[runs.length - 1];
+      if (last && ord - last.end < READ_RUN_GAP_ROWS && this.groupOf(ord) === this.groupOf(last.start)) {
+        last.end = ord + 1;
+        last.wanted.push(ord);
+      } else runs.push({ start: ord, end: ord + 1, wanted: [ord] });
+    }
     await Promise.all(
-      ordinals.map(async (ord) => {
-        const batch = await this.readBatch(ord, ord + 1, attrs, withVector);
-        const attributes: Attributes = {};
-        for (const name of attrs) {
-          const v = batch.attributes[name][0];
-          if (v !== null) attributes[name] = v;
+      runs.map(async (run) => {
+        const batch = await this.readBatch(run.start, run.end, attrs, withVector);
+        for (const ord of run.wanted) {
+          const r = ord - run.start;
+          const attributes: Attributes = {};
+          for (const name of attrs) {
+            const v = batch.attributes[name][r];
+            if (v !== null) attributes[name] = v;
+          }
+          out.set(ord, { id: batch.ids[r], seq: batch.seqs[r], vector: batch.vectors?.[r] ?? null, attributes });
         }
-        out.set(ord, { id: batch.ids[0], seq: batch.seqs[0], vector: batch.vectors?.[0] ?? null, attributes });
       }),
     );
     return out;
+  }
+
+  private groupOf(ordinal: number): number {
+    let lo = 0;
+    let hi = this.groups.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.groups[mid].start <= ordinal) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 }

@@ -5,7 +5,8 @@
  * operand types) and evaluation. Paths in error messages follow the array form: `filters.And[1]`.
  *
  * Operators turbopuffer has and the engine does not (AnyLt…, Regex, Fuzzy, ContainsTokenSequence)
- * are rejected with a 400 naming the operator.
+ * are rejected with a 400 naming the operator. ContainsAllTokens / ContainsAnyToken analyze their
+ * text with the attribute's full-text analyzer (an array of tokens is joined with spaces first).
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { type Filter, FilterBuilder } from "../query/filter.ts";
@@ -29,10 +30,24 @@ const LEAF_OPS: Record<string, string> = {
   NotGlob: "not_glob",
   IGlob: "iglob",
   NotIGlob: "not_iglob",
+  ContainsAllTokens: "contains_all_tokens",
+  ContainsAnyToken: "contains_any_token",
 };
 
 /** Operators of turbopuffer's API that Elacsym does not implement. */
-const UNSUPPORTED_OPS = new Set(["AnyLt", "AnyLte", "AnyGt", "AnyGte", "Regex", "Fuzzy", "ContainsTokenSequence", "ContainsAllTokens", "ContainsAnyToken"]);
+const UNSUPPORTED_OPS = new Set(["AnyLt", "AnyLte", "AnyGt", "AnyGte", "Regex", "Fuzzy", "ContainsTokenSequence"]);
+const TOKEN_OPS = new Set(["ContainsAllTokens", "ContainsAnyToken"]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** BM25 clause and token-filter parameters: only `last_as_prefix: false`. */
+export function checkTokenParams(params: unknown, where: string): void {
+  if (params === undefined || params === null) return;
+  if (!isObject(params) || Object.keys(params).some((k) => k !== "last_as_prefix")) throw new InvalidArgumentError(`${where}: expected {"last_as_prefix": false}`);
+  if (params.last_as_prefix === true) throw new InvalidArgumentError(`${where}.last_as_prefix: prefix matching is not supported by Elacsym`);
+}
 
 export const TURBOPUFFER_FILTER_OPS = [...Object.keys(LEAF_OPS), "And", "Or", "Not"];
 
@@ -63,6 +78,13 @@ export function parseTurbopufferFilter(raw: unknown, schema: Schema, where = "fi
     if (!op) {
       if (UNSUPPORTED_OPS.has(second)) throw new InvalidArgumentError(`${leafPath}: the ${second} filter is not supported by Elacsym`);
       throw new InvalidArgumentError(`${leafPath}: unknown operator ${JSON.stringify(second)}; use one of ${TURBOPUFFER_FILTER_OPS.join(", ")}`);
+    }
+    if (TOKEN_OPS.has(second)) {
+      // [attr, op, "text" | ["token", ...], {"last_as_prefix": false}?]: the text is analyzed with the attribute's analyzer.
+      if (node.length !== 3 && node.length !== 4) throw new InvalidArgumentError(`${leafPath}: expected [attribute, "${second}", "text", params?]`);
+      checkTokenParams(node[3], `${leafPath}[3]`);
+      const value = Array.isArray(node[2]) && node[2].every((t) => typeof t === "string") ? node[2].join(" ") : node[2];
+      return b.leaf(head, op, value, leafPath, depth);
     }
     if (node.length !== 3) throw new InvalidArgumentError(`${leafPath}: expected [attribute, "${second}", value]`);
     return b.leaf(head, op, node[2], leafPath, depth);

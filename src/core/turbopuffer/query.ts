@@ -7,15 +7,16 @@
  * rank_by forms:
  *   ["vector", "ANN" | "kNN", [..] | base64]       distance to a vector
  *   [attr, "BM25", "text"]                           BM25 on one attribute
- *   ["Sum", [e, ...]]  ["Product", w, e]             weighted sums of BM25 clauses
- *   ["id", "asc"]                                    id order (also the default without rank_by)
+ *   ["Sum" | "Max", [e, ...]]  ["Product", w, e]     rank expressions over BM25 clauses
+ *   [attr, "asc" | "desc"]                           attribute order (id order without rank_by)
+ * `aggregate_by: {"n": ["Count"]}` (with `group_by`) counts instead of returning rows.
  */
 import { decodeBase64F32 } from "../codec/base64-f32.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { type FieldQuery, planFullTextQuery } from "../index/fulltext/full-text-query.ts";
-import { MAX_FULL_TEXT_QUERY_CHARS, type QueryPlan, parseQueryVector, parseTopK } from "../query/plan.ts";
-import { type Schema, fullTextFields, parseMetric } from "../schema/schema.ts";
-import { parseTurbopufferFilter } from "./filter.ts";
+import { type AggregatePlan, DEFAULT_GROUP_LIMIT, MAX_FULL_TEXT_QUERY_CHARS, type QueryPlan, checkOrderableField, parseQueryVector, parseTopK } from "../query/plan.ts";
+import { type RankExpression, planRankExpression } from "../query/rank-expression.ts";
+import { type Schema, parseMetric } from "../schema/schema.ts";
+import { checkTokenParams, parseTurbopufferFilter } from "./filter.ts";
 
 const QUERY_KEYS = [
   "rank_by",
@@ -62,70 +63,71 @@ function queryVector(raw: unknown, schema: Schema, where: string): Float32Array 
   return parseQueryVector(raw, schema, where);
 }
 
-interface Bm25Clause {
-  field: string;
-  text: string;
-  weight: number;
-}
+const UNSUPPORTED_RANKERS = ["Saturate", "Decay", "Dist", "Attribute"];
 
-/** Flattens a BM25 expression (leaf, Sum, Product) into weighted per-field clauses. */
-function bm25Clauses(node: unknown, weight: number, where: string, out: Bm25Clause[]): void {
+/** A BM25 rank expression (leaf, Sum, Max, Product) as the engine's RankExpression. */
+function rankExpression(node: unknown, where: string, depth = 0): RankExpression {
+  if (depth > 8) throw new InvalidArgumentError(`${where}: expression nests deeper than 8`);
   if (!Array.isArray(node) || node.length < 2) throw new InvalidArgumentError(`${where}: expected a ranking expression such as ["title", "BM25", "text"]`);
   const [head] = node;
-  if (head === "Sum") {
-    if (node.length !== 2 || !Array.isArray(node[1]) || node[1].length === 0) throw new InvalidArgumentError(`${where}: expected ["Sum", [expr, ...]]`);
-    node[1].forEach((c: unknown, i: number) => bm25Clauses(c, weight, `${where}.Sum[${i}]`, out));
-    return;
+  if (head === "Sum" || head === "Max") {
+    if (node.length !== 2 || !Array.isArray(node[1]) || node[1].length === 0) throw new InvalidArgumentError(`${where}: expected ["${head}", [expr, ...]]`);
+    const items = node[1].map((c: unknown, i: number) => rankExpression(c, `${where}.${head}[${i}]`, depth + 1));
+    return { kind: head === "Sum" ? "sum" : "max", items };
   }
   if (head === "Product") {
     // ["Product", w, e], ["Product", e, w] and the older ["Product", [w, e]].
-    const args = node.length === 2 && Array.isArray(node[1]) && node[1].length === 2 ? node[1] : node.slice(1);
+    const args = node.length === 2 && Array.isArray(node[1]) && node[1].length === 2 && typeof node[1][0] === "number" ? node[1] : node.slice(1);
     if (args.length !== 2) throw new InvalidArgumentError(`${where}: expected ["Product", weight, expr]`);
     const [a, b] = args;
     const [w, e] = typeof a === "number" ? [a, b] : [b, a];
     if (typeof w !== "number" || !Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`${where}.Product: the weight must be a finite number ≥ 0`);
-    bm25Clauses(e, weight * w, `${where}.Product`, out);
-    return;
+    return { kind: "product", weight: w, item: rankExpression(e, `${where}.Product`, depth + 1) };
   }
-  if (head === "Max") throw new InvalidArgumentError(`${where}: the Max ranking operator is not supported by Elacsym`);
-  if (typeof head === "string" && ["Saturate", "Decay", "Dist", "Attribute"].includes(head)) {
-    throw new InvalidArgumentError(`${where}: the ${head} ranking operator is not supported by Elacsym`);
-  }
+  if (typeof head === "string" && UNSUPPORTED_RANKERS.includes(head)) throw new InvalidArgumentError(`${where}: the ${head} ranking operator is not supported by Elacsym`);
   const [field, op, text, params] = node;
   if (typeof field !== "string" || op !== "BM25") {
-    if (typeof op === "string" && /^(Eq|NotEq|In|NotIn|Lt|Lte|Gt|Gte|Contains|Glob)/.test(op)) {
+    if (typeof op === "string" && /^(Not)?(Eq|In|Lt|Lte|Gt|Gte|Contains|ContainsAny|Glob|IGlob)/.test(op)) {
       throw new InvalidArgumentError(`${where}: filters as ranking expressions are not supported by Elacsym`);
     }
-    throw new InvalidArgumentError(`${where}: expected [attribute, "BM25", "query text"], Sum or Product`);
+    throw new InvalidArgumentError(`${where}: expected [attribute, "BM25", "query text"], Sum, Max or Product`);
   }
   if (node.length > 4) throw new InvalidArgumentError(`${where}: expected [attribute, "BM25", "query text", params?]`);
-  if (params !== undefined && params !== null) {
-    if (!isObject(params) || Object.keys(params).some((k) => k !== "last_as_prefix")) throw new InvalidArgumentError(`${where}[3]: expected {"last_as_prefix": false}`);
-    if (params.last_as_prefix === true) throw new InvalidArgumentError(`${where}[3].last_as_prefix: prefix matching is not supported by Elacsym`);
-  }
+  checkTokenParams(params, `${where}[3]`);
   if (Array.isArray(text)) throw new InvalidArgumentError(`${where}[2]: pre-tokenized BM25 queries (arrays) are not supported by Elacsym; pass the query text`);
   if (typeof text !== "string" || text.trim() === "") throw new InvalidArgumentError(`${where}[2]: expected a non-empty query string`);
   if (text.length > MAX_FULL_TEXT_QUERY_CHARS) throw new InvalidArgumentError(`${where}[2]: at most ${MAX_FULL_TEXT_QUERY_CHARS} characters`);
-  out.push({ field, text, weight });
+  return { kind: "bm25", field, query: text };
 }
 
-/** The engine's full-text query for a BM25 expression: one analyzed field query per clause. */
-function planBm25(node: unknown, schema: Schema, where: string): FieldQuery[] {
-  const clauses: Bm25Clause[] = [];
-  bm25Clauses(node, 1, where, clauses);
-  const configs = fullTextFields(schema);
-  const merged = new Map<string, Bm25Clause>();
-  for (const c of clauses) {
-    if (!schema.attributes[c.field]) throw new InvalidArgumentError(`${where}: unknown attribute '${c.field}'`);
-    if (!configs[c.field]) throw new InvalidArgumentError(`${where}: attribute '${c.field}' is not full-text indexed (set full_text_search in its schema)`);
-    const have = merged.get(c.field);
-    if (!have) merged.set(c.field, { ...c });
-    else if (have.text === c.text) have.weight += c.weight;
-    else throw new InvalidArgumentError(`${where}: attribute '${c.field}' appears with two different query texts; Elacsym scores one text per attribute`);
+/** Checks that every BM25 leaf names a full-text attribute (errors in turbopuffer's terms). */
+function checkRankFields(e: RankExpression, schema: Schema, where: string): void {
+  if (e.kind === "bm25") {
+    if (!schema.attributes[e.field]) throw new InvalidArgumentError(`${where}: unknown attribute '${e.field}'`);
+    if (!schema.attributes[e.field].full_text) throw new InvalidArgumentError(`${where}: attribute '${e.field}' is not full-text indexed (set full_text_search in its schema)`);
+  } else if (e.kind === "product") checkRankFields(e.item, schema, where);
+  else for (const i of e.items) checkRankFields(i, schema, where);
+}
+
+/** `aggregate_by: {"name": ["Count"]}` with optional `group_by: ["attr", ...]`. */
+function parseAggregateBy(raw: Record<string, unknown>, schema: Schema, limit: number): AggregatePlan {
+  const agg = raw.aggregate_by;
+  if (!isObject(agg) || Object.keys(agg).length === 0) throw new InvalidArgumentError('aggregate_by: expected {"name": ["Count"]}');
+  const counts = Object.entries(agg).map(([name, fn]) => {
+    if (!Array.isArray(fn) || typeof fn[0] !== "string") throw new InvalidArgumentError(`aggregate_by.${name}: expected ["Count"]`);
+    if (fn[0] !== "Count") throw new InvalidArgumentError(`aggregate_by.${name}: the ${fn[0]} aggregation is not supported by Elacsym (only ["Count"])`);
+    if (fn.length !== 1) throw new InvalidArgumentError(`aggregate_by.${name}: counting one attribute's values (["Count", attr]) is not supported by Elacsym; use ["Count"]`);
+    return name;
+  });
+  let groupBy: string[] = [];
+  if (raw.group_by !== undefined && raw.group_by !== null) {
+    if (!Array.isArray(raw.group_by) || raw.group_by.length === 0) throw new InvalidArgumentError("group_by: expected a non-empty list of attribute names");
+    groupBy = raw.group_by.map((f, i) => {
+      if (typeof f !== "string") throw new InvalidArgumentError(`group_by[${i}]: expected an attribute name (group functions are not supported by Elacsym)`);
+      return checkOrderableField(schema, f, `group_by[${i}]`);
+    });
   }
-  const fields: FieldQuery[] = [];
-  for (const c of merged.values()) fields.push(...planFullTextQuery(c.text, { [c.field]: c.weight }, configs).fields);
-  return fields;
+  return { counts, groupBy, limit };
 }
 
 /** `top_k` and `limit` (a number or {"total": n}); they must agree when both are given. */
@@ -180,7 +182,9 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
   }
   const consistency = parseTurbopufferConsistency(raw.consistency);
   parseVectorEncoding(raw.vector_encoding);
-  const topK = parseLimit(raw);
+  const aggregating = raw.aggregate_by !== undefined && raw.aggregate_by !== null;
+  if (!aggregating && raw.group_by !== undefined && raw.group_by !== null) throw new InvalidArgumentError("group_by: needs aggregate_by");
+  const topK = aggregating && raw.top_k === undefined && raw.limit === undefined ? DEFAULT_GROUP_LIMIT : parseLimit(raw);
   const filter = raw.filters === undefined || raw.filters === null ? null : parseTurbopufferFilter(raw.filters, schema, "filters");
   const { includeAttributes, includeVector } = parseProjection(raw, schema);
   const plan: QueryPlan = {
@@ -188,6 +192,8 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     vector: null,
     metric: null,
     fullText: null,
+    orderBy: null,
+    aggregate: null,
     hybrid: null,
     armDepth: topK,
     filter,
@@ -202,6 +208,11 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     }
   }
   const rank = raw.rank_by;
+  if (aggregating) {
+    if (rank !== undefined && rank !== null) throw new InvalidArgumentError("aggregate_by: cannot be combined with rank_by");
+    plan.aggregate = parseAggregateBy(raw, schema, topK);
+    return plan;
+  }
   if (rank === undefined || rank === null) return plan;
   if (!Array.isArray(rank) || rank.length < 2) throw new InvalidArgumentError('rank_by: expected e.g. ["vector", "ANN", [...]], ["text", "BM25", "query"] or ["attr", "asc"]');
   const [field, op] = rank;
@@ -215,10 +226,12 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
   }
   if (op === "asc" || op === "desc") {
     if (rank.length !== 2) throw new InvalidArgumentError(`rank_by: expected [attribute, "${op}"]`);
-    if (field === "id" && op === "asc") return plan;
-    throw new InvalidArgumentError(`rank_by: ordering by an attribute (${JSON.stringify(rank)}) is not supported by Elacsym yet; only ["id", "asc"]`);
+    plan.orderBy = { field: checkOrderableField(schema, field, "rank_by[0]"), descending: op === "desc" };
+    return plan;
   }
   if (Array.isArray(field)) throw new InvalidArgumentError("rank_by: ordering by several attributes is not supported by Elacsym");
-  plan.fullText = { fields: planBm25(rank, schema, "rank_by") };
+  const expression = rankExpression(rank, "rank_by");
+  checkRankFields(expression, schema, "rank_by");
+  plan.fullText = planRankExpression(expression, schema);
   return plan;
 }

@@ -57,3 +57,33 @@ export function planFullTextQuery(
   }
   return { fields: out };
 }
+
+/**
+ * A query whose clauses each have their own field, text and weight (turbopuffer's Sum of per-field
+ * BM25 clauses). Clauses on one field fold into one field query whose term weights add up — the
+ * score is linear in them — so every field appears once.
+ */
+export function planFullTextClauses(
+  clauses: ReadonlyArray<{ field: string; text: string; weight: number }>,
+  configs: Readonly<Record<string, FullTextConfig>>,
+): FullTextQuery {
+  const byField = new Map<string, Map<string, QueryTerm>>();
+  for (const { field, text, weight } of clauses) {
+    if (typeof text !== "string") throw new InvalidArgumentError("full_text: query must be a string");
+    const config = configs[field];
+    if (config === undefined) throw new InvalidArgumentError(`full_text: field '${field}' is not full-text indexed`);
+    if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
+      throw new InvalidArgumentError(`full_text: weight of '${field}' must be a finite number ≥ 0, got ${weight}`);
+    }
+    if (weight === 0) continue;
+    const terms = byField.get(field) ?? byField.set(field, new Map()).get(field)!;
+    for (const t of analyzerFor(config).queryTerms(text)) {
+      const have = terms.get(t.term);
+      if (have) {
+        have.weight += weight * t.weight;
+        have.count += t.count;
+      } else terms.set(t.term, { ...t, weight: weight * t.weight });
+    }
+  }
+  return { fields: [...byField].map(([field, terms]) => ({ field, weight: 1, config: configs[field], terms: [...terms.values()] })) };
+}
