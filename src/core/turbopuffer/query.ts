@@ -177,9 +177,6 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     if (UNSUPPORTED_KEYS.has(key)) throw new InvalidArgumentError(`${key}: not supported by Elacsym`);
     if (!QUERY_KEYS.includes(key)) throw new InvalidArgumentError(`query: unknown field '${key}' (allowed: ${QUERY_KEYS.join(", ")})`);
   }
-  if (raw.aggregate_by !== undefined || raw.group_by !== undefined) {
-    throw new InvalidArgumentError("aggregate_by: aggregations are not supported by Elacsym yet");
-  }
   const consistency = parseTurbopufferConsistency(raw.consistency);
   parseVectorEncoding(raw.vector_encoding);
   const aggregating = raw.aggregate_by !== undefined && raw.aggregate_by !== null;

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { inferType, normalizeValue } from "../schema/attribute-value.ts";
 import { checkAttributeName } from "../schema/names.ts";
 import { MAX_ATTRIBUTES, MAX_DIMENSIONS, type Schema } from "../schema/schema.ts";
-import type { AttributeValue, DocId, IdType, Metric } from "../types.ts";
+import type { AttributeType, AttributeValue, DocId, IdType, Metric } from "../types.ts";
 
 export const MAX_BATCH_DOCUMENTS = 10_000;
 
@@ -157,7 +157,7 @@ export function normalizeAttributes(schema: Schema, docs: (Record<string, unknow
       let attr = next.attributes[name];
       if (!attr) {
         checkAttributeName(name);
-        const type = inferType(raw, where);
+        const type = widenInferred(inferType(raw, where), docs, name, i);
         if (type === null) continue;
         if (Object.keys(next.attributes).length >= MAX_ATTRIBUTES) {
           throw new InvalidArgumentError(`${where}: a namespace has at most ${MAX_ATTRIBUTES} attributes`);
@@ -171,6 +171,20 @@ export function normalizeAttributes(schema: Schema, docs: (Record<string, unknow
     }
   }
   return { schema: next, attrs };
+}
+
+/**
+ * An attribute first seen in a batch is typed by its first value, except that integers widen to
+ * float when a later value of the same batch has a fraction (JSON writes 40.0 as 40).
+ */
+function widenInferred(type: AttributeType | null, docs: (Record<string, unknown> | null)[], name: string, from: number): AttributeType | null {
+  if (type !== "int" && type !== "[]int") return type;
+  const fractional = (v: unknown) => typeof v === "number" && Number.isFinite(v) && !Number.isInteger(v);
+  for (let j = from + 1; j < docs.length; j++) {
+    const v = docs[j]?.[name];
+    if (type === "int" ? fractional(v) : Array.isArray(v) && v.some(fractional)) return type === "int" ? "float" : "[]float";
+  }
+  return type;
 }
 
 /** A patch batch: ids and the attributes to change (null removes an attribute). */
