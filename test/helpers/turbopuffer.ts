@@ -9,7 +9,7 @@ import Turbopuffer from "@turbopuffer/turbopuffer";
 export const BASE_URL = "http://elacsym.test";
 
 export interface ClientLog {
-  requests: { method: string; url: string; status: number; headers: Headers }[];
+  requests: { method: string; url: string; status: number; headers: Headers; requestHeaders: Headers }[];
 }
 
 export function tpufClient(apiKey: string, options: { maxRetries?: number; compression?: boolean; log?: ClientLog } = {}): Turbopuffer {
@@ -21,7 +21,13 @@ export function tpufClient(apiKey: string, options: { maxRetries?: number; compr
     logLevel: "off",
     fetch: async (url, init) => {
       const res = await SELF.fetch(String(url), init as RequestInit);
-      options.log?.requests.push({ method: (init?.method ?? "GET").toUpperCase(), url: String(url), status: res.status, headers: res.headers });
+      options.log?.requests.push({
+        method: (init?.method ?? "GET").toUpperCase(),
+        url: String(url),
+        status: res.status,
+        headers: res.headers,
+        requestHeaders: new Headers(init?.headers as HeadersInit),
+      });
       return res;
     },
   });
