@@ -155,6 +155,9 @@ export class GuardedNamespaceService {
       r = await this.inner.write(ns, request, true);
     }
     if (r.created) this.gate.report({ action: "namespace.create", namespace: ns, rows: null, change: "create" });
+    if (r.schemaChanged) {
+      this.gate.report({ action: "namespace.schema_update", namespace: ns, rows: null, change: "write", documents: r.usage.documents, stored_bytes: r.usage.stored_bytes, sequence: r.sequence });
+    }
     const parts: [string, Pick<WriteResult, "affected" | "sequence"> | null, FilterInput | undefined][] = [
       ["documents.delete_by_filter", r.deletedByFilter, undefined],
       ["documents.upsert", r.upserted, request.upsert?.condition],

@@ -181,7 +181,7 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
   parseVectorEncoding(raw.vector_encoding);
   const aggregating = raw.aggregate_by !== undefined && raw.aggregate_by !== null;
   if (!aggregating && raw.group_by !== undefined && raw.group_by !== null) throw new InvalidArgumentError("group_by: needs aggregate_by");
-  const topK = aggregating && raw.top_k === undefined && raw.limit === undefined ? DEFAULT_GROUP_LIMIT : parseLimit(raw);
+  const topK = parseLimit(raw);
   const filter = raw.filters === undefined || raw.filters === null ? null : parseTurbopufferFilter(raw.filters, schema, "filters");
   const { includeAttributes, includeVector } = parseProjection(raw, schema);
   const plan: QueryPlan = {
@@ -207,7 +207,9 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
   const rank = raw.rank_by;
   if (aggregating) {
     if (rank !== undefined && rank !== null) throw new InvalidArgumentError("aggregate_by: cannot be combined with rank_by");
-    plan.aggregate = parseAggregateBy(raw, schema, topK);
+    // Groups returned: top_k (or limit) when given, else the engine's default.
+    const limited = (raw.top_k !== undefined && raw.top_k !== null) || (raw.limit !== undefined && raw.limit !== null);
+    plan.aggregate = parseAggregateBy(raw, schema, limited ? topK : DEFAULT_GROUP_LIMIT);
     return plan;
   }
   if (rank === undefined || rank === null) return plan;

@@ -224,6 +224,24 @@ describe("transport", () => {
     expect((await ns.query({ top_k: 10 })).rows).toEqual([{ id: 0 }, { id: 1 }]);
   });
 
+  it("keeps tenants apart: another tenant's namespace does not exist", async () => {
+    const a = await makeTenant();
+    const b = await makeTenant();
+    await tpufClient(a.key).namespace("mine").write({ upsert_rows: [{ id: 1, secret: "x" }] });
+    const other = tpufClient(b.key);
+    const ns = other.namespace("mine");
+    expect(await ns.exists()).toBe(false);
+    for (const call of [() => ns.query({}), () => ns.metadata(), () => ns.hintCacheWarm(), () => ns.recall({}), () => ns.deleteAll(), () => ns.write({ deletes: [1] })]) {
+      expect((await call().catch((e) => e)).status).toBe(404);
+    }
+    const listed: string[] = [];
+    for await (const n of other.namespaces()) listed.push(n.id);
+    expect(listed).toEqual([]);
+    // A write by tenant b creates b's own namespace; a's is untouched.
+    await ns.write({ upsert_rows: [{ id: 2 }] });
+    expect((await tpufClient(a.key).namespace("mine").query({ include_attributes: true })).rows).toEqual([{ id: 1, secret: "x" }]);
+  });
+
   it("applies the key's scopes and namespace prefix", async () => {
     const reader = await adminTenant({ scopes: ["read"] });
     const err = await tpufClient(reader.key).namespace("x").write({ upsert_rows: [{ id: 1 }] }).catch((e) => e);
