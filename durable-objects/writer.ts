@@ -18,7 +18,7 @@ import { mergeSchemaUpdate } from "../src/core/schema/schema-update.ts";
 import type { Attributes, DocId, Metric } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
-import { type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
+import { MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import type { EngineConfig } from "../src/config.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
@@ -28,6 +28,8 @@ import type { WalTable } from "./wal-table.ts";
 
 /** Delete by filter logs all matches in one entry; more than this is refused (narrow the filter). */
 export const MAX_DELETE_BY_FILTER = 1_000_000;
+/** Patch by filter reads and rewrites every match: at most one write batch of them per request. */
+export const MAX_PATCH_BY_FILTER = MAX_BATCH_DOCUMENTS;
 
 export interface WriteResult {
   affected: number;
@@ -43,7 +45,7 @@ export interface WriteOptions {
 
 /**
  * A write of several parts, applied in this order under one hold of the write lock: schema change,
- * delete by filter, upsert, patch, deletes. Every part is validated before any is appended; each
+ * delete by filter, patch by filter, upsert, patch, deletes. Every part is validated before any is appended; each
  * appended part is its own WAL entry (durable before the response).
  */
 export interface WriteRequest {
@@ -52,6 +54,8 @@ export interface WriteRequest {
   /** The metric the writer assumes: checked against the namespace's, or used when vectors arrive first. */
   metric?: Metric;
   deleteByFilter?: FilterInput;
+  /** Set `attributes` on every document matching `filter` (see MAX_PATCH_BY_FILTER). */
+  patchByFilter?: { filter: FilterInput; attributes: Record<string, unknown>; allowPartial: boolean };
   upsert?: { batch: UpsertBatch; condition?: FilterInput };
   patch?: { batch: PatchBatch; condition?: FilterInput };
   deletes?: { ids: DocId[]; condition?: FilterInput };
@@ -63,6 +67,8 @@ export interface WriteRequestResult {
   created: boolean;
   schemaChanged: boolean;
   deletedByFilter: WriteResult | null;
+  /** `remaining`: more documents matched than one request patches (with allowPartial). */
+  patchedByFilter: (WriteResult & { remaining: boolean }) | null;
   upserted: WriteResult | null;
   patched: WriteResult | null;
   deleted: WriteResult | null;
@@ -302,15 +308,44 @@ export class NamespaceWriter {
     const filter = parseFilterInput(filterInput, state.schema, where);
     if (!filter) throw new InvalidArgumentError(`${where}: expected a filter`);
     this.checkBackpressure(state);
+    const { ids } = await this.matching(state, filter, MAX_DELETE_BY_FILTER, false, where);
+    return this.appendDelete(this.c.requireState(), ids, options);
+  }
+
+  /**
+   * Patches every document matching a filter (turbopuffer's patch_by_filter), on one snapshot. More
+   * than MAX_PATCH_BY_FILTER matches is a 400, or with `allowPartial` patches that many and reports
+   * that more remain.
+   */
+  private async patchByFilterLocked(state: NamespaceState, part: NonNullable<WriteRequest["patchByFilter"]>, options: WriteOptions): Promise<WriteResult & { remaining: boolean }> {
+    const where = "patch_by_filter.filters";
+    const filter = parseFilterInput(part.filter, state.schema, where);
+    if (!filter) throw new InvalidArgumentError(`${where}: expected a filter`);
+    this.checkBackpressure(state);
+    const { ids, more } = await this.matching(state, filter, MAX_PATCH_BY_FILTER, part.allowPartial, where);
+    if (ids.length === 0 || !state.schema.id_type) return { ...withIds({ affected: 0, sequence: state.next_seq - 1 }, [], options), remaining: false };
+    const batch: PatchBatch = { ids, idType: state.schema.id_type, attributes: ids.map(() => part.attributes) };
+    return { ...(await this.patchLocked(this.c.requireState(), batch, undefined, options)), remaining: more };
+  }
+
+  /**
+   * The live documents matching a filter on one snapshot (tail + segments of the current manifest).
+   * Past `limit` matches: with `partial`, the first `limit` and `more`; otherwise a 400.
+   */
+  private async matching(state: NamespaceState, filter: Filter, limit: number, partial: boolean, where: string): Promise<{ ids: DocId[]; more: boolean }> {
     const matches = new Map<string, DocId>();
-    const add = (id: DocId) => {
-      matches.set(idKey(id), id);
-      if (matches.size > MAX_DELETE_BY_FILTER) {
-        throw new InvalidArgumentError(`${where}: matches more than ${MAX_DELETE_BY_FILTER} documents; narrow it and repeat`);
+    let more = false;
+    const add = (id: DocId): boolean => {
+      if (matches.size >= limit) {
+        if (!partial) throw new InvalidArgumentError(`${where}: matches more than ${limit} documents; narrow it and repeat`);
+        more = true;
+        return false;
       }
+      matches.set(idKey(id), id);
+      return true;
     };
     for (const row of this.c.memtable.values()) {
-      if (!row.deleted && evaluateFilter(filter, (f) => (f === "id" ? row.id : row.attributes[f] ?? null))) add(row.id);
+      if (!row.deleted && evaluateFilter(filter, (f) => (f === "id" ? row.id : row.attributes[f] ?? null)) && !add(row.id)) return { ids: [...matches.values()], more };
     }
     const manifest = this.c.meta.manifest()!;
     const reader = new FlushedDocuments(this.c.store, manifest, state.schema);
@@ -319,9 +354,11 @@ export class NamespaceWriter {
     for await (const { batch, live } of reader.scanLive(fields, dead)) {
       let r = 0;
       const read = batchFieldReader(batch, () => r);
-      for (; r < batch.seqs.length; r++) if (live(r) && evaluateFilter(filter, read)) add(batch.ids[r]);
+      for (; r < batch.seqs.length; r++) {
+        if (live(r) && evaluateFilter(filter, read) && !add(batch.ids[r])) return { ids: [...matches.values()], more };
+      }
     }
-    return this.appendDelete(this.c.requireState(), [...matches.values()], options);
+    return { ids: [...matches.values()], more };
   }
 
   /**
@@ -338,6 +375,10 @@ export class NamespaceWriter {
       throw new InvalidArgumentError(`distance_metric: this namespace uses ${name(schema.vector.metric)}; got ${name(metric)}`);
     }
     if (request.deleteByFilter) parseFilterInput(request.deleteByFilter, schema, "delete_by_filter");
+    if (request.patchByFilter) {
+      parseFilterInput(request.patchByFilter.filter, schema, "patch_by_filter.filters");
+      schema = normalizeAttributes(schema, [request.patchByFilter.attributes]).schema;
+    }
     if (request.upsert) {
       const norm = normalizeUpsert(schema, { ...request.upsert.batch, metric: metric ?? request.upsert.batch.metric });
       schema = norm.schema;
@@ -382,8 +423,9 @@ export class NamespaceWriter {
         schemaChanged = true;
       }
       const options: WriteOptions = { returnIds: request.returnIds };
-      const result: WriteRequestResult = { created, schemaChanged, deletedByFilter: null, upserted: null, patched: null, deleted: null, sequence: 0 };
+      const result: WriteRequestResult = { created, schemaChanged, deletedByFilter: null, patchedByFilter: null, upserted: null, patched: null, deleted: null, sequence: 0 };
       if (request.deleteByFilter) result.deletedByFilter = await this.deleteByFilterLocked(this.c.requireState(), request.deleteByFilter, options, "delete_by_filter");
+      if (request.patchByFilter) result.patchedByFilter = await this.patchByFilterLocked(this.c.requireState(), request.patchByFilter, options);
       if (request.upsert) {
         const batch = { ...request.upsert.batch, metric: request.metric ?? request.upsert.batch.metric };
         result.upserted = await this.upsertLocked(this.c.requireState(), batch, request.upsert.condition, options, "upsert_condition");

@@ -145,7 +145,7 @@ export class GuardedNamespaceService {
    */
   async write(ns: string, request: WriteRequest, creates: boolean): Promise<WriteRequestOutcome> {
     await this.admitWrite("write", ns);
-    if (request.upsert || request.patch) this.gate.checkStorageQuota();
+    if (request.upsert || request.patch || request.patchByFilter) this.gate.checkStorageQuota();
     let r: WriteRequestOutcome;
     try {
       r = await this.inner.write(ns, request, false);
@@ -160,6 +160,7 @@ export class GuardedNamespaceService {
     }
     const parts: [string, Pick<WriteResult, "affected" | "sequence"> | null, FilterInput | undefined][] = [
       ["documents.delete_by_filter", r.deletedByFilter, undefined],
+      ["documents.patch_by_filter", r.patchedByFilter, undefined],
       ["documents.upsert", r.upserted, request.upsert?.condition],
       ["documents.patch", r.patched, request.patch?.condition],
       ["documents.delete", r.deleted, request.deletes?.condition],

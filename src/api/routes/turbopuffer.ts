@@ -99,7 +99,7 @@ turbopufferV2.post("/:ns", async (c) => {
   const { request, creates } = parseTurbopufferWrite(await body(c));
   const r = await service(c).write(ns, request, creates);
   const upserted = r.upserted?.affected ?? 0;
-  const patched = r.patched?.affected ?? 0;
+  const patched = (r.patched?.affected ?? 0) + (r.patchedByFilter?.affected ?? 0);
   const deleted = (r.deleted?.affected ?? 0) + (r.deletedByFilter?.affected ?? 0);
   const out: Record<string, unknown> = {
     status: "OK",
@@ -107,11 +107,12 @@ turbopufferV2.post("/:ns", async (c) => {
     rows_affected: upserted + patched + deleted,
   };
   if (r.upserted) out.rows_upserted = upserted;
-  if (r.patched) out.rows_patched = patched;
+  if (r.patched || r.patchedByFilter) out.rows_patched = patched;
+  if (r.patchedByFilter) out.rows_remaining = r.patchedByFilter.remaining;
   if (r.deleted || r.deletedByFilter) out.rows_deleted = deleted;
   if (request.returnIds) {
     if (upserted > 0) out.upserted_ids = r.upserted!.ids;
-    if (patched > 0) out.patched_ids = r.patched!.ids;
+    if (patched > 0) out.patched_ids = [...(r.patchedByFilter?.ids ?? []), ...(r.patched?.ids ?? [])];
     if (deleted > 0) out.deleted_ids = [...(r.deletedByFilter?.ids ?? []), ...(r.deleted?.ids ?? [])];
   }
   out.billing = { billable_logical_bytes_written: Number(c.req.header("content-length") ?? 0) };

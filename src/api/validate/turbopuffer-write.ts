@@ -21,6 +21,8 @@ const WRITE_KEYS = [
   "deletes",
   "delete_by_filter",
   "delete_by_filter_allow_partial",
+  "patch_by_filter",
+  "patch_by_filter_allow_partial",
   "upsert_condition",
   "patch_condition",
   "delete_condition",
@@ -30,7 +32,7 @@ const WRITE_KEYS = [
   "disable_backpressure",
   "encryption",
 ];
-const UNSUPPORTED_KEYS = ["patch_by_filter", "patch_by_filter_allow_partial", "copy_from_namespace", "branch_from_namespace", "sharding"];
+const UNSUPPORTED_KEYS = ["copy_from_namespace", "branch_from_namespace", "sharding"];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -170,5 +172,14 @@ export function parseTurbopufferWrite(raw: unknown): { request: WriteRequest; cr
     throw new InvalidArgumentError("delete_condition: needs deletes");
   }
   if (raw.delete_by_filter !== undefined && raw.delete_by_filter !== null) request.deleteByFilter = { syntax: "turbopuffer", raw: raw.delete_by_filter };
+  const allowPartial = bool(raw.patch_by_filter_allow_partial, "patch_by_filter_allow_partial");
+  if (raw.patch_by_filter !== undefined && raw.patch_by_filter !== null) {
+    const p = raw.patch_by_filter;
+    if (!isObject(p) || Object.keys(p).some((k) => k !== "filters" && k !== "patch")) throw new InvalidArgumentError('patch_by_filter: expected {"filters": [...], "patch": {"attr": value, ...}}');
+    if (p.filters === undefined || p.filters === null) throw new InvalidArgumentError("patch_by_filter.filters: required");
+    if (!isObject(p.patch) || Object.keys(p.patch).length === 0) throw new InvalidArgumentError("patch_by_filter.patch: expected an object of attributes to set");
+    if ("id" in p.patch || "vector" in p.patch) throw new InvalidArgumentError("patch_by_filter.patch: ids and vectors cannot be patched");
+    request.patchByFilter = { filter: { syntax: "turbopuffer", raw: p.filters }, attributes: p.patch, allowPartial };
+  }
   return { request, creates: request.upsert !== undefined || request.schema !== undefined };
 }

@@ -224,6 +224,22 @@ describe("transport", () => {
     expect((await ns.query({ top_k: 10 })).rows).toEqual([{ id: 0 }, { id: 1 }]);
   });
 
+  it("checks the namespace quota when a write creates a namespace, and does not retry quota errors", async () => {
+    const t = await adminTenant();
+    expect((await admin("PATCH", `/tenants/${t.id}/limits`, { max_namespaces: 1 })).status).toBe(200);
+    const log: ClientLog = { requests: [] };
+    const client = tpufClient(t.key, { maxRetries: 4, log });
+    await client.namespace("one").write({ upsert_rows: [{ id: 1 }] });
+    // Writes to the existing namespace do not count against the quota.
+    await client.namespace("one").write({ upsert_rows: [{ id: 2 }] });
+    const err = await client.namespace("two").write({ upsert_rows: [{ id: 1 }] }).catch((e) => e);
+    expect(err.status).toBe(429);
+    expect(err.message).toMatch(/max_namespaces limit is 1/);
+    expect(err.headers.get("x-should-retry")).toBe("false");
+    expect(log.requests.filter((r) => r.url.endsWith("/two")).length).toBe(1);
+    expect(await client.namespace("two").exists()).toBe(false);
+  });
+
   it("keeps tenants apart: another tenant's namespace does not exist", async () => {
     const a = await makeTenant();
     const b = await makeTenant();

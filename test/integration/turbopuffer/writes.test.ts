@@ -94,6 +94,38 @@ describe("turbopuffer writes", () => {
     expect((await all(ns)).map((r) => r.id)).toEqual([3, 5, 6]);
   });
 
+  it("patches by filter, partially when allowed", async () => {
+    const t = await makeTenant();
+    const ns = tpufClient(t.key).namespace("pbf");
+    await ns.write({ upsert_rows: Array.from({ length: 10 }, (_, i) => ({ id: i, k: i % 2 ? "odd" : "even", v: i })) });
+    const r = await ns.write({ patch_by_filter: { filters: ["k", "Eq", "odd"], patch: { v: -1, flag: true } }, return_affected_ids: true });
+    expect(r.rows_patched).toBe(5);
+    expect(r.rows_remaining).toBe(false);
+    expect(r.patched_ids).toEqual(expect.arrayContaining([1, 3, 5, 7, 9]));
+    const rows = await all(ns);
+    expect(rows.filter((x) => x.flag === true).map((x) => x.id)).toEqual([1, 3, 5, 7, 9]);
+    expect(rows.find((x) => x.id === 3)).toEqual({ id: 3, k: "odd", v: -1, flag: true });
+    expect(rows.find((x) => x.id === 2)).toEqual({ id: 2, k: "even", v: 2 });
+    const bad = await ns.write({ patch_by_filter: { filters: ["k", "Eq", "odd"], patch: { v: "x" } } }).catch((e) => e);
+    expect(bad.status).toBe(400);
+
+    // More matches than one request patches: a 400, or with allow_partial a first part and rows_remaining.
+    const big = tpufClient(t.key).namespace("pbf-big");
+    for (let b = 0; b < 2; b++) {
+      await big.write({ upsert_columns: { id: Array.from({ length: 5001 }, (_, i) => b * 5001 + i) }, schema: { done: { type: "bool" } } });
+    }
+    const filter = ["done", "NotEq", true] as const;
+    const refused = await big.write({ patch_by_filter: { filters: filter as never, patch: { done: true } } }).catch((e) => e);
+    expect(refused.status).toBe(400);
+    expect(refused.message).toMatch(/matches more than 10000 documents/);
+    const first = await big.write({ patch_by_filter: { filters: filter as never, patch: { done: true } }, patch_by_filter_allow_partial: true });
+    expect(first.rows_patched).toBe(10_000);
+    expect(first.rows_remaining).toBe(true);
+    const second = await big.write({ patch_by_filter: { filters: filter as never, patch: { done: true } }, patch_by_filter_allow_partial: true });
+    expect(second.rows_patched).toBe(2);
+    expect(second.rows_remaining).toBe(false);
+  });
+
   it("applies conditional upserts, patches and deletes with $ref_new", async () => {
     const t = await makeTenant();
     const ns = tpufClient(t.key).namespace("cond");
@@ -139,6 +171,7 @@ describe("turbopuffer writes", () => {
       [{ upsert_rows: [{ id: 1, x: 1 }], distance_metric: "manhattan" }, /distance_metric/],
       [{ patch_rows: [{ id: 1, vector: [1] }] }, /patch_rows\[0\]\.vector/],
       [{ copy_from_namespace: "x" }, /copy_from_namespace: not supported/],
+      [{ patch_by_filter: { filters: ["a", "Eq", 1] } }, /patch_by_filter\.patch/],
       [{ upserts: [] }, /unknown field 'upserts'/],
       [{ upsert_rows: [{ id: 1, v: 1 }], schema: { v: { type: "[3]f32" } } }, /schema\.v/],
     ];
