@@ -8,7 +8,9 @@ import { mountConsole } from "../console/console-route.ts";
 import { type AppEnv } from "./context.ts";
 import { renderError } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/auth.ts";
+import { requestLog } from "./middleware/request-log.ts";
 import { admin } from "./routes/admin.ts";
+import { metrics } from "./routes/metrics.ts";
 import { v1Namespaces } from "./routes/v1-namespaces.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,6 +26,7 @@ export function buildApp(): Hono<AppEnv> {
     await next();
     c.header("x-request-id", id);
   });
+  app.use("*", requestLog());
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   // The web console page and assets need no key (the page asks for one).
@@ -31,6 +34,8 @@ export function buildApp(): Hono<AppEnv> {
 
   app.use("/v1/*", apiKeyAuth());
   app.route("/v1/namespaces", v1Namespaces);
+  app.use("/metrics", apiKeyAuth());
+  app.route("/metrics", metrics);
   app.route("/admin", admin);
 
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
