@@ -22,6 +22,9 @@ export interface NamespaceState {
   wal_bytes: number;
   flushes: number;
   compactions?: number;
+  /** Acknowledged write requests and the document versions they wrote. */
+  writes?: number;
+  rows_written?: number;
 }
 
 /** A flush's decisions, persisted before any object is written so a retry repeats them exactly. */

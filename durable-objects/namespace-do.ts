@@ -69,6 +69,9 @@ export interface NamespaceDescription {
   created_at: string;
   updated_at: string;
   flushes: number;
+  /** Acknowledged write requests and the document versions they wrote, since creation. */
+  writes: number;
+  rows_written: number;
   /** Storage layout and background work (more detail than the stats most clients need). */
   storage?: {
     bytes: { segments: number; full_text: number; deletes: number };
@@ -217,6 +220,8 @@ export class NamespaceDO extends DurableObject<Env> {
       created_at: new Date(state.created_at).toISOString(),
       updated_at: new Date(state.updated_at).toISOString(),
       flushes: state.flushes,
+      writes: state.writes ?? 0,
+      rows_written: state.rows_written ?? 0,
     };
   }
 

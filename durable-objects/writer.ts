@@ -148,6 +148,8 @@ export class NamespaceWriter {
         documents: state.documents + documentsDelta,
         wal_entries: state.wal_entries + 1,
         wal_bytes: state.wal_bytes + bytes,
+        writes: (state.writes ?? 0) + 1,
+        rows_written: (state.rows_written ?? 0) + entry.ids.length,
         updated_at: entry.ts,
       });
     });

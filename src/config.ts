@@ -46,7 +46,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   compactionTierFactor: 4,
   compactionMinMerge: 4,
   compactionMaxSegmentRows: 250_000,
-  compactionDeadRatio: 0.3,
+  compactionDeadRatio: 0.5,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {

@@ -17,4 +17,8 @@ export interface Env {
   AUTH_FAILURE_LIMITER?: RateLimit;
   /** How long an isolate trusts a verified API key (the revocation delay), default 30000. */
   ELACSYM_AUTH_CACHE_MS?: string;
+  /** "0" turns off the per-request JSON log line. */
+  ELACSYM_LOG_REQUESTS?: string;
+  /** Workers Analytics Engine dataset for request latency and cache figures (optional). */
+  ANALYTICS?: AnalyticsEngineDataset;
 }

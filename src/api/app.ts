@@ -10,7 +10,9 @@ import { EngineError } from "../core/errors.ts";
 import { type AppEnv } from "./context.ts";
 import { renderError, turbopufferErrorResponse, useErrorFormat } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/auth.ts";
+import { requestLog } from "./middleware/request-log.ts";
 import { admin } from "./routes/admin.ts";
+import { metrics } from "./routes/metrics.ts";
 import { turbopufferV1, turbopufferV2 } from "./routes/turbopuffer.ts";
 import { v1Namespaces } from "./routes/v1-namespaces.ts";
 
@@ -46,6 +48,7 @@ export function buildApp(): Hono<AppEnv> {
     await next();
     c.header("x-request-id", id);
   });
+  app.use("*", requestLog());
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   // The web console page and assets need no key (the page asks for one).
@@ -64,6 +67,8 @@ export function buildApp(): Hono<AppEnv> {
   app.route("/v1/namespaces", turbopufferV1);
   app.route("/v1/namespaces", v1Namespaces);
   app.route("/v2/namespaces", turbopufferV2);
+  app.use("/metrics", apiKeyAuth());
+  app.route("/metrics", metrics);
   app.route("/admin", admin);
 
   app.notFound((c) => renderError(c, new EngineError("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

@@ -7,7 +7,17 @@ import type { AuthInfo } from "./middleware/auth.ts";
 export interface AppEnv {
   Bindings: Env;
   /** `renderError`: the error format of the API serving the request (unset: v1's). */
-  Variables: { auth: AuthInfo; requestId: string; renderError?: ErrorRenderer };
+  Variables: { auth: AuthInfo; requestId: string; renderError?: ErrorRenderer; metrics?: RequestMetrics };
+}
+
+/** What a route reports about its work, for logs and Analytics Engine (see middleware/request-log.ts). */
+export interface RequestMetrics {
+  namespace: string;
+  operation: string;
+  rows?: number;
+  cacheHitRatio?: number;
+  objectReads?: number;
+  bytesRead?: number;
 }
 
 export type AppContext = Context<AppEnv>;

@@ -81,6 +81,18 @@ function fuse(lists: Hit[][], rerank: { k: number; weights: number[] }, limit: n
   return fused.map((f) => ({ ...bySeq.get(f.id)!, score: f.score }));
 }
 
+/** Reports a query's work to the request log (middleware/request-log.ts). */
+function noteQuery(c: AppContext, ns: string, operation: string, r: MultiQueryOutcome): void {
+  c.set("metrics", {
+    namespace: ns,
+    operation,
+    rows: r.results.reduce((n, x) => n + x.hits.length, 0),
+    cacheHitRatio: r.performance.cache_hit_ratio,
+    objectReads: r.performance.object_reads,
+    bytesRead: r.performance.bytes_read,
+  });
+}
+
 /** One query's result: `rows`, or `aggregations` / `aggregation_groups` for aggregate queries. */
 function renderResult(schema: Schema, result: MultiQueryOutcome["results"][number], encoding: VectorEncoding): Record<string, unknown> {
   const { plan, hits, aggregate } = result;
@@ -115,6 +127,7 @@ turbopufferV2.post("/:ns", async (c) => {
     if (patched > 0) out.patched_ids = [...(r.patchedByFilter?.ids ?? []), ...(r.patched?.ids ?? [])];
     if (deleted > 0) out.deleted_ids = [...(r.deletedByFilter?.ids ?? []), ...(r.deleted?.ids ?? [])];
   }
+  c.set("metrics", { namespace: ns, operation: "tpuf.write", rows: upserted + patched + deleted });
   out.billing = { billable_logical_bytes_written: Number(c.req.header("content-length") ?? 0) };
   out.performance = { server_total_ms: Date.now() - started };
   return c.json(out);
@@ -129,6 +142,7 @@ turbopufferV2.post("/:ns/query", async (c) => {
 
   if (raw.queries === undefined) {
     const r = await service(c).queryMany(ns, [{ syntax: "turbopuffer", raw }], eventual);
+    noteQuery(c, ns, "tpuf.query", r);
     const result = renderResult(r.schema, r.results[0], encoding);
     return c.json({ ...result, billing: queryBilling(r.performance, result), performance: queryPerformance(r.performance, r.documents, started) });
   }
@@ -152,6 +166,7 @@ turbopufferV2.post("/:ns/query", async (c) => {
   const rerank = parseRerank(raw.rerank_by, queries.length);
   if (!rerank && (raw.limit !== undefined || raw.top_k !== undefined)) throw new InvalidArgumentError("limit: only applies with rerank_by");
   const r = await service(c).queryMany(ns, inputs, eventual);
+  noteQuery(c, ns, "tpuf.multi_query", r);
   let results: Record<string, unknown>[];
   if (rerank) {
     r.results.forEach((x, i) => {

@@ -73,6 +73,24 @@ v1Namespaces.get("/:ns", async (c) => {
   return c.json(await service(c).describe(ns));
 });
 
+/** Counters and storage figures of one namespace (the Prometheus /metrics view, as JSON). */
+v1Namespaces.get("/:ns/stats", async (c) => {
+  const ns = c.req.param("ns");
+  const d = await service(c).describe(ns);
+  return c.json({
+    namespace: d.name,
+    documents: d.documents,
+    writes: d.writes,
+    rows_written: d.rows_written,
+    wal: d.wal,
+    flushes: d.flushes,
+    segments: d.segments,
+    manifest_version: d.manifest_version,
+    index: d.index,
+    ...d.storage,
+  });
+});
+
 v1Namespaces.delete("/:ns", async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "admin", ns);
@@ -87,6 +105,7 @@ v1Namespaces.post("/:ns/upsert", async (c) => {
   onlyKeys(raw, ["documents", "condition"], '{"documents": [...], "condition"?: F}');
   const batch = parseV1Documents(raw.documents);
   const r = await service(c).upsert(ns, batch, raw.condition);
+  c.set("metrics", { namespace: ns, operation: "upsert", rows: r.affected });
   return c.json({ upserted: r.affected, sequence: r.sequence });
 });
 
@@ -96,6 +115,7 @@ v1Namespaces.post("/:ns/patch", async (c) => {
   const raw = await body(c);
   onlyKeys(raw, ["documents", "condition"], '{"documents": [{"id", "attributes"}], "condition"?: F}');
   const r = await service(c).patch(ns, parseV1Patches(raw.documents), raw.condition);
+  c.set("metrics", { namespace: ns, operation: "patch", rows: r.affected });
   return c.json({ patched: r.affected, sequence: r.sequence });
 });
 
@@ -134,6 +154,14 @@ v1Namespaces.post("/:ns/query", async (c) => {
   authorize(c.get("auth"), "read", ns);
   const raw = await body(c);
   const r = await service(c).query(ns, raw);
+  c.set("metrics", {
+    namespace: ns,
+    operation: "query",
+    rows: r.hits.length,
+    cacheHitRatio: r.performance.cache_hit_ratio,
+    objectReads: r.performance.object_reads,
+    bytesRead: r.performance.bytes_read,
+  });
   const aggregations = r.aggregate
     ? r.aggregate.totals
       ? { aggregations: r.aggregate.totals }

@@ -25,7 +25,7 @@ export const DEFAULT_COMPACTION_POLICY: CompactionPolicy = {
   minMerge: 4,
   maxMerge: 10,
   maxSegmentRows: 250_000,
-  deadRatio: 0.3,
+  deadRatio: 0.5,
 };
 
 export function tierOf(rows: number, p: CompactionPolicy): number {
