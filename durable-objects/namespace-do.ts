@@ -31,7 +31,8 @@ import { FlushedDocuments } from "./flushed-documents.ts";
 import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, deadPerSegment, resumeCompactionCommit } from "./compaction.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable } from "./garbage.ts";
-import { NamespaceWriter, type WriteRequest, type WriteRequestResult, type WriteResult as WriterResult } from "./writer.ts";
+import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
+import type { WriteRequest, WriteRequestResult } from "./write-request.ts";
 import type { FilterInput } from "../src/core/query/filter-input.ts";
 
 /** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */

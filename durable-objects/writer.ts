@@ -4,9 +4,8 @@
  * entry in one transaction. Writes that read current values run one at a time (a lock), so no
  * other write slips between their read and their append.
  *
- * `apply` runs a multi-part request (turbopuffer's writes: schema change, delete by filter, upsert,
- * patch, deletes) under one hold of the lock, after validating every part, and can create the
- * namespace first (turbopuffer creates namespaces on their first write).
+ * `apply` runs a multi-part request (write-request.ts) under one hold of the lock, after validating
+ * every part, and can create the namespace first (turbopuffer creates namespaces on their first write).
  */
 import { idKey } from "../src/core/codec/id-key.ts";
 import { BackpressureError, InvalidArgumentError, NamespaceNotFoundError } from "../src/core/errors.ts";
@@ -14,14 +13,14 @@ import { type Filter, evaluateFilter, filterFields } from "../src/core/query/fil
 import { type FilterInput, mentionsRefNew, parseFilterInput } from "../src/core/query/filter-input.ts";
 import { batchFieldReader } from "../src/core/query/segment-search.ts";
 import { type Schema, fullTextFields, parseSchema } from "../src/core/schema/schema.ts";
-import { mergeSchemaUpdate } from "../src/core/schema/schema-update.ts";
-import type { Attributes, DocId, Metric } from "../src/core/types.ts";
+import type { Attributes, DocId } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
 import { MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import type { EngineConfig } from "../src/config.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
+import { type CreateNamespace, type WriteRequest, type WriteRequestResult, validateWriteRequest } from "./write-request.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { MetaStore, NamespaceState } from "./meta-store.ts";
 import type { WalTable } from "./wal-table.ts";
@@ -42,42 +41,6 @@ export interface WriteResult {
 export interface WriteOptions {
   returnIds?: boolean;
 }
-
-/**
- * A write of several parts, applied in this order under one hold of the write lock: schema change,
- * delete by filter, patch by filter, upsert, patch, deletes. Every part is validated before any is appended; each
- * appended part is its own WAL entry (durable before the response).
- */
-export interface WriteRequest {
-  /** Schema changes (the Elacsym schema JSON form), merged by `mergeSchemaUpdate`. */
-  schema?: unknown;
-  /** The metric the writer assumes: checked against the namespace's, or used when vectors arrive first. */
-  metric?: Metric;
-  deleteByFilter?: FilterInput;
-  /** Set `attributes` on every document matching `filter` (see MAX_PATCH_BY_FILTER). */
-  patchByFilter?: { filter: FilterInput; attributes: Record<string, unknown>; allowPartial: boolean };
-  upsert?: { batch: UpsertBatch; condition?: FilterInput };
-  patch?: { batch: PatchBatch; condition?: FilterInput };
-  deletes?: { ids: DocId[]; condition?: FilterInput };
-  returnIds?: boolean;
-}
-
-export interface WriteRequestResult {
-  /** Set when this request created the namespace. */
-  created: boolean;
-  schemaChanged: boolean;
-  deletedByFilter: WriteResult | null;
-  /** `remaining`: more documents matched than one request patches (with allowPartial). */
-  patchedByFilter: (WriteResult & { remaining: boolean }) | null;
-  upserted: WriteResult | null;
-  patched: WriteResult | null;
-  deleted: WriteResult | null;
-  /** The last sequence number the request used (or the current one when it wrote nothing). */
-  sequence: number;
-}
-
-/** Creates the namespace (with this initial schema) when a request finds none; returns its state. */
-export type CreateNamespace = (schema: Schema) => Promise<NamespaceState>;
 
 interface CurrentDocument {
   id: DocId;
@@ -363,42 +326,9 @@ export class NamespaceWriter {
     return { ids: [...matches.values()], more };
   }
 
-  /**
-   * Checks every part of a request against `schema` (after its schema change) without writing
-   * anything, and returns the schema the request's schema change leads to.
-   */
-  private validate(state: NamespaceState, request: WriteRequest): Schema {
-    const hasFlushedData = (this.c.meta.manifest()?.segments.length ?? 0) > 0 || this.c.meta.flushPlan() !== null;
-    const changed = request.schema === undefined ? state.schema : mergeSchemaUpdate(state.schema, parseSchema(request.schema), hasFlushedData);
-    let schema = changed;
-    const metric = request.metric;
-    if (metric && schema.vector && schema.vector.metric !== metric) {
-      const name = (m: Metric) => (m === "cosine" ? "cosine_distance" : m);
-      throw new InvalidArgumentError(`distance_metric: this namespace uses ${name(schema.vector.metric)}; got ${name(metric)}`);
-    }
-    if (request.deleteByFilter) parseFilterInput(request.deleteByFilter, schema, "delete_by_filter");
-    if (request.patchByFilter) {
-      parseFilterInput(request.patchByFilter.filter, schema, "patch_by_filter.filters");
-      schema = normalizeAttributes(schema, [request.patchByFilter.attributes]).schema;
-    }
-    if (request.upsert) {
-      const norm = normalizeUpsert(schema, { ...request.upsert.batch, metric: metric ?? request.upsert.batch.metric });
-      schema = norm.schema;
-      this.parseCondition(request.upsert.condition, schema, "upsert_condition");
-    }
-    if (request.patch) {
-      const { batch, condition } = request.patch;
-      if (schema.id_type && schema.id_type !== batch.idType) {
-        throw new InvalidArgumentError(`id: this namespace uses ${schema.id_type} ids; got ${batch.idType} ids`);
-      }
-      schema = normalizeAttributes(schema, batch.attributes).schema;
-      this.parseCondition(condition, schema, "patch_condition");
-    }
-    if (request.deletes) {
-      this.parseCondition(request.deletes.condition, schema, "delete_condition");
-      if (mentionsRefNew(request.deletes.condition)) throw new InvalidArgumentError("delete_condition: a delete has no new document for $ref_new to refer to");
-    }
-    return changed;
+  /** Whether segments exist or a flush is under way (full-text settings are then fixed). */
+  private hasFlushedData(): boolean {
+    return (this.c.meta.manifest()?.segments.length ?? 0) > 0 || this.c.meta.flushPlan() !== null;
   }
 
   /**
@@ -411,11 +341,11 @@ export class NamespaceWriter {
       let created = false;
       if (!state) {
         if (!create) throw new NamespaceNotFoundError("this namespace");
-        this.validate(placeholderState(), request);
+        validateWriteRequest({ attributes: {} }, request, false);
         state = await create(parseSchema(request.schema));
         created = true;
       }
-      const schema = this.validate(state, request);
+      const schema = validateWriteRequest(state.schema, request, this.hasFlushedData());
       this.checkBackpressure(state);
       let schemaChanged = false;
       if (schema !== state.schema) {
@@ -442,9 +372,4 @@ export class NamespaceWriter {
 
 function withIds(r: WriteResult, ids: DocId[], options: WriteOptions): WriteResult {
   return options.returnIds ? { ...r, ids } : r;
-}
-
-/** A state for validating a request against a namespace that does not exist yet. */
-function placeholderState(): NamespaceState {
-  return { tenant: "", name: "", incarnation: "", created_at: 0, updated_at: 0, schema: { attributes: {} }, next_seq: 1, documents: 0, wal_entries: 0, wal_bytes: 0, flushes: 0 };
 }

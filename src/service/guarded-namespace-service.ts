@@ -9,7 +9,7 @@
  * from one that does not exist.
  */
 import type { NamespaceDescription, WriteRequestOutcome, WriteResult } from "../../durable-objects/namespace-do.ts";
-import type { WriteRequest } from "../../durable-objects/writer.ts";
+import type { WriteRequest } from "../../durable-objects/write-request.ts";
 import { EngineError } from "../core/errors.ts";
 import type { FilterInput } from "../core/query/filter-input.ts";
 import type { QueryInput } from "../core/query/query-input.ts";

@@ -4,7 +4,7 @@
  * fetches through the caches. Knows nothing about HTTP.
  */
 import type { FetchSnapshot, MultiQuerySnapshot, NamespaceDescription, NamespaceDO, WriteRequestOutcome, WriteResult } from "../../durable-objects/namespace-do.ts";
-import type { WriteRequest } from "../../durable-objects/writer.ts";
+import type { WriteRequest } from "../../durable-objects/write-request.ts";
 import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";

@@ -5,7 +5,7 @@
  * structure is checked here; types against the schema are the Durable Object's job (it owns it).
  * Errors name the offending field (`upsert_rows[3].vector`, `upsert_columns.price`).
  */
-import type { WriteRequest } from "../../../durable-objects/writer.ts";
+import type { WriteRequest } from "../../../durable-objects/write-request.ts";
 import { decodeBase64F32 } from "../../core/codec/base64-f32.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { MAX_DIMENSIONS } from "../../core/schema/schema.ts";

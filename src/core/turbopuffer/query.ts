@@ -15,8 +15,9 @@ import { decodeBase64F32 } from "../codec/base64-f32.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type AggregatePlan, DEFAULT_GROUP_LIMIT, MAX_FULL_TEXT_QUERY_CHARS, type QueryPlan, checkOrderableField, parseQueryVector, parseTopK } from "../query/plan.ts";
 import { type RankExpression, planRankExpression } from "../query/rank-expression.ts";
-import { type Schema, parseMetric } from "../schema/schema.ts";
+import type { Schema } from "../schema/schema.ts";
 import { checkTokenParams, parseTurbopufferFilter } from "./filter.ts";
+import { turbopufferMetric, turbopufferMetricName } from "./schema.ts";
 
 const QUERY_KEYS = [
   "rank_by",
@@ -199,9 +200,9 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     consistency,
   };
   if (raw.distance_metric !== undefined && raw.distance_metric !== null) {
-    const metric = parseMetric(raw.distance_metric, "distance_metric");
+    const metric = turbopufferMetric(raw.distance_metric);
     if (schema.vector && schema.vector.metric !== metric) {
-      throw new InvalidArgumentError(`distance_metric: this namespace uses ${schema.vector.metric === "cosine" ? "cosine_distance" : schema.vector.metric}; got ${raw.distance_metric}`);
+      throw new InvalidArgumentError(`distance_metric: this namespace uses ${turbopufferMetricName(schema.vector.metric)}; got ${raw.distance_metric}`);
     }
   }
   const rank = raw.rank_by;
@@ -212,7 +213,12 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     plan.aggregate = parseAggregateBy(raw, schema, limited ? topK : DEFAULT_GROUP_LIMIT);
     return plan;
   }
-  if (rank === undefined || rank === null) return plan;
+  if (rank !== undefined && rank !== null) applyRankBy(plan, rank, schema);
+  return plan;
+}
+
+/** Sets the plan's ranking from `rank_by`: a vector, an attribute order or a BM25 expression. */
+function applyRankBy(plan: QueryPlan, rank: unknown, schema: Schema): void {
   if (!Array.isArray(rank) || rank.length < 2) throw new InvalidArgumentError('rank_by: expected e.g. ["vector", "ANN", [...]], ["text", "BM25", "query"] or ["attr", "asc"]');
   const [field, op] = rank;
   if (op === "ANN" || op === "kNN") {
@@ -221,16 +227,15 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     if (!schema.vector) throw new InvalidArgumentError("rank_by: this namespace has no vectors");
     plan.vector = queryVector(rank[2], schema, "rank_by[2]");
     plan.metric = schema.vector.metric;
-    return plan;
+    return;
   }
   if (op === "asc" || op === "desc") {
     if (rank.length !== 2) throw new InvalidArgumentError(`rank_by: expected [attribute, "${op}"]`);
     plan.orderBy = { field: checkOrderableField(schema, field, "rank_by[0]"), descending: op === "desc" };
-    return plan;
+    return;
   }
   if (Array.isArray(field)) throw new InvalidArgumentError("rank_by: ordering by several attributes is not supported by Elacsym");
   const expression = rankExpression(rank, "rank_by");
   checkRankFields(expression, schema, "rank_by");
   plan.fullText = planRankExpression(expression, schema);
-  return plan;
 }
