@@ -6,7 +6,7 @@
 
 import { type ClusterBlock, ClusterBlockBuilder } from "./cluster-block.ts";
 import { type ClusterBlockLocation, encodeClusterObject } from "./cluster-object.ts";
-import type { CentroidIndex } from "./centroid-list.ts";
+import type { CentroidIndex, CentroidList } from "./centroid-list.ts";
 import { prepareVector } from "./distance.ts";
 import { type RabitqEncoder, createRabitqEncoder } from "./rabitq-encoder.ts";
 
@@ -21,8 +21,12 @@ export interface IvfEncoder {
   prepare(vector: ArrayLike<number>): Float32Array;
   /** Nearest centroid of a prepared vector; also leaves its rotation in `rotated`. */
   assign(prepared: Float32Array): number;
-  /** Encodes the prepared vector against centroid `clusterId` into `builder`. */
-  encodeInto(builder: ClusterBlockBuilder, seq: number, prepared: Float32Array, clusterId: number): void;
+  /**
+   * Encodes the prepared vector against centroid row `centroidRow` of this encoder's index into
+   * `builder` (whose own clusterId is what the block records; a split encodes against a small
+   * index of just the new centroids).
+   */
+  encodeInto(builder: ClusterBlockBuilder, seq: number, prepared: Float32Array, centroidRow: number): void;
 }
 
 export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
@@ -48,9 +52,9 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
       for (let j = 1; j < index.nlist; j++) if (dist[j] < dist[best]) best = j;
       return best;
     },
-    encodeInto(builder, seq, prepared, clusterId) {
+    encodeInto(builder, seq, prepared, centroidRow) {
       rotate(prepared);
-      const c = index.centroids.subarray(clusterId * P, (clusterId + 1) * P);
+      const c = index.centroids.subarray(centroidRow * P, (centroidRow + 1) * P);
       let cDotR = 0;
       for (let i = 0; i < P; i++) {
         residual[i] = rotated[i] - c[i];
@@ -61,7 +65,11 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   };
 }
 
-export function newBlockBuilder(index: CentroidIndex, clusterId: number, withVectors: boolean): ClusterBlockBuilder {
+export function newBlockBuilder(
+  index: Pick<CentroidList, "dim" | "paddedDim" | "exBits" | "metric">,
+  clusterId: number,
+  withVectors: boolean,
+): ClusterBlockBuilder {
   return new ClusterBlockBuilder({
     clusterId,
     dim: index.dim,
