@@ -36,11 +36,11 @@ export interface IvfBuildOptions {
   seed?: number;
   /** Cluster count override (default ≈ 4·√N, capped by the sample). */
   nlist?: number;
-  /** Bytes of the k-means sample (default 24 MiB). */
+  /** Bytes of the k-means sample (default 16 MiB). */
   sampleBytes?: number;
-  /** Encoded bytes held before a scratch fragment is spilled (default 16 MiB). */
+  /** Encoded bytes held before a scratch fragment is spilled (default 8 MiB). */
   batchBytes?: number;
-  /** Target size of a final cluster object (default 16 MiB). */
+  /** Target size of a final cluster object (default 8 MiB). */
   maxObjectBytes?: number;
   /** Store full-precision vectors in the blocks' vectors part (default true). */
   withVectors?: boolean;
@@ -72,8 +72,12 @@ export interface BuiltIvfIndex {
   };
 }
 
-export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+/**
+ * Spill and object sizes: a batch or an object is held about 3× at its peak (growing builders,
+ * finished blocks, the concatenated object), so 8 MiB each keeps either phase near 30 MiB.
+ */
+export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_OBJECT_BYTES = 8 * 1024 * 1024;
 
 type Source = () => AsyncIterable<VectorRecord> | Iterable<VectorRecord>;
 
@@ -87,30 +91,9 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   const targetRecall = o.targetRecall ?? DEFAULT_TARGET_RECALL;
   const now = () => performance.now();
 
-  // pass 1: sample + calibration queries
+  // pass 1: sample + calibration queries, then k-means (the sample is released on return)
   let t = now();
-  const sampleRows = Math.max(1, Math.floor((o.sampleBytes ?? DEFAULT_SAMPLE_BYTES) / (4 * o.dim)));
-  const reservoir = new VectorReservoir(sampleRows, o.dim, seed);
-  const calib = new VectorReservoir(o.calibrationQueries ?? 32, o.dim, seed + 1);
-  for await (const r of source()) {
-    const v = prepareVector(r.vector, o.dim, o.metric);
-    reservoir.offer(r.seq, v);
-    calib.offer(r.seq, v);
-  }
-  const n = reservoir.offered;
-  if (n === 0) throw new InvalidArgumentError("vector-build: the source is empty");
-  const sampleCap = Math.max(1, Math.floor(reservoir.size / MIN_SAMPLE_PER_CLUSTER));
-  const nlist = Math.max(1, Math.min(o.nlist ?? Math.min(defaultClusterCount(n), sampleCap), reservoir.size));
-  const list = trainCentroids(reservoir.rows(), reservoir.size, {
-    dim: o.dim,
-    metric: o.metric,
-    exBits,
-    nlist,
-    seed,
-    kernels: o.kernels,
-    targetClusterSize: Math.ceil(n / nlist),
-    targetRecall,
-  });
+  const { list, calib, n, sampleSize } = await samplePass(source, o, exBits, seed, targetRecall);
   const index = openCentroidIndex(list, o.kernels);
   const trainMs = now() - t;
 
@@ -200,7 +183,7 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     stats: {
       vectors: n,
       nlist: index.nlist,
-      sampleSize: reservoir.size,
+      sampleSize,
       scratchFragments: fragments.length,
       nprobe: list.nprobe,
       trainMs,
@@ -208,4 +191,30 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
       mergeMs,
     },
   };
+}
+
+async function samplePass(source: Source, o: IvfBuildOptions, exBits: number, seed: number, targetRecall: number) {
+  const sampleRows = Math.max(1, Math.floor((o.sampleBytes ?? DEFAULT_SAMPLE_BYTES) / (4 * o.dim)));
+  const reservoir = new VectorReservoir(sampleRows, o.dim, seed);
+  const calib = new VectorReservoir(o.calibrationQueries ?? 32, o.dim, seed + 1);
+  for await (const r of source()) {
+    const v = prepareVector(r.vector, o.dim, o.metric);
+    reservoir.offer(r.seq, v);
+    calib.offer(r.seq, v);
+  }
+  const n = reservoir.offered;
+  if (n === 0) throw new InvalidArgumentError("vector-build: the source is empty");
+  const sampleCap = Math.max(1, Math.floor(reservoir.size / MIN_SAMPLE_PER_CLUSTER));
+  const nlist = Math.max(1, Math.min(o.nlist ?? Math.min(defaultClusterCount(n), sampleCap), reservoir.size));
+  const list = trainCentroids(reservoir.rows(), reservoir.size, {
+    dim: o.dim,
+    metric: o.metric,
+    exBits,
+    nlist,
+    seed,
+    kernels: o.kernels,
+    targetClusterSize: Math.ceil(n / nlist),
+    targetRecall,
+  });
+  return { list, calib, n, sampleSize: reservoir.size };
 }

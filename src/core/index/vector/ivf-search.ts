@@ -13,9 +13,9 @@ import { type VectorMetric, prepareVector, preparedDistance } from "./distance.t
 import { CandidateHeap } from "./candidate-heap.ts";
 import {
   type ClusterQuery,
+  ERROR_BOUND_EPSILON,
+  createClusterQuery,
   ensureRefine,
-  errorBound1,
-  estimate1,
   estimateEx,
   prepareClusterQuery,
 } from "./rabitq-query.ts";
@@ -113,12 +113,13 @@ export async function searchIvf(p: IvfSearchParams): Promise<IvfSearchResult> {
   };
   const blocks: ClusterBlock[] = [];
   const scratch = new ScanScratch();
+  const cq = createClusterQuery(ci.paddedDim, rng);
   for (let i = 0; i < probes.length; i++) {
     const c = probes[i];
     const list = blockLists[i];
     if (list.length === 0) continue;
     const centroid = ci.centroids.subarray(c * ci.paddedDim, (c + 1) * ci.paddedDim);
-    const cq = prepareClusterQuery(rotated, centroid, ci.metric, rng);
+    prepareClusterQuery(cq, rotated, centroid, ci.metric);
     for (const block of list) {
       if (block.count === 0) continue;
       if (block.paddedDim !== ci.paddedDim || block.exBits !== ci.exBits || block.clusterId !== c) {
@@ -127,7 +128,7 @@ export async function searchIvf(p: IvfSearchParams): Promise<IvfSearchResult> {
         );
       }
       blocks.push(block);
-      scanBlock(ci, block, blocks.length - 1, cq, heap, p, rng, scratch, stats);
+      scanBlock(ci, block, blocks.length - 1, cq, heap, p, scratch, stats);
     }
   }
   let found = heap.sorted();
@@ -173,7 +174,6 @@ function scanBlock(
   cq: ClusterQuery,
   heap: CandidateHeap,
   p: IvfSearchParams,
-  rng: ReturnType<typeof createRng>,
   s: ScanScratch,
   stats: IvfSearchStats,
 ): void {
@@ -188,27 +188,43 @@ function scanBlock(
   const isLive = p.isLive;
   const filter = p.filter;
   const exBits = block.exBits;
+  // estimate1 and errorBound1 inlined with the columns hoisted: this loop runs for every entry
+  const add = f.add;
+  const rescale1 = f.rescale1;
+  const error1 = f.error1;
+  const pop = f.popcount;
+  const ip4 = s.ip4;
+  const cands = s.cands;
+  const base = cq.base;
+  const delta4 = cq.delta4;
+  const low4 = cq.low4;
+  const halfSum = 0.5 * cq.sum;
+  const boundScale = ERROR_BOUND_EPSILON * cq.residualNorm;
   let thr = heap.threshold();
   let nc = 0;
+  let pruned = 0;
+  let excluded = 0;
   for (let e = 0; e < n; e++) {
-    const est = estimate1(cq, f, e, s.ip4[e]);
-    if (est - errorBound1(cq, f, e) >= thr) {
-      stats.candidatesPruned++;
+    const est = add[e] + base + rescale1[e] * (delta4 * ip4[e] + low4 * pop[e] - halfSum);
+    if (est - boundScale * error1[e] >= thr) {
+      pruned++;
       continue;
     }
     const seq = seqs[e];
     if ((isLive !== undefined && !isLive(seq)) || (filter !== undefined && !filter(seq))) {
-      stats.candidatesExcluded++;
+      excluded++;
       continue;
     }
     if (exBits === 0) {
       if (heap.push(seq, est, blockIndex, e)) thr = heap.threshold();
     } else {
-      s.cands[nc++] = e;
+      cands[nc++] = e;
     }
   }
+  stats.candidatesPruned += pruned;
+  stats.candidatesExcluded += excluded;
   if (nc === 0) return;
-  ensureRefine(cq, rng);
+  ensureRefine(cq);
   ci.kernels.codeDotU8(block.code1, block.ex, exBits, codeBytes, s.cands, nc, cq.q8, cq.q8Planes, s.ipU);
   stats.candidatesRefined += nc;
   for (let j = 0; j < nc; j++) {

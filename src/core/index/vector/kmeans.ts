@@ -9,7 +9,7 @@
  */
 
 import { InvalidArgumentError } from "../../errors.ts";
-import type { VectorKernels } from "./kernels.ts";
+import type { F32Matrix, VectorKernels } from "./kernels.ts";
 import { createRng } from "./seeded-rng.ts";
 
 export interface KMeansOptions {
@@ -28,10 +28,19 @@ export interface KMeansResult {
 }
 
 export function trainKMeans(data: Float32Array, n: number, dim: number, k: number, opts: KMeansOptions): KMeansResult {
+  return trainKMeansOn(opts.kernels.createMatrix(data, n, dim), k, opts);
+}
+
+/**
+ * k-means over the rows of a resident matrix (the caller may drop its own copy of the sample once
+ * the matrix exists: the build's memory budget counts the sample once).
+ */
+export function trainKMeansOn(matrix: F32Matrix, k: number, opts: Omit<KMeansOptions, "kernels">): KMeansResult {
+  const n = matrix.rows;
+  const dim = matrix.dim;
   if (k < 1 || n < 1) throw new InvalidArgumentError(`kmeans: need k ≥ 1 and n ≥ 1 (k=${k}, n=${n})`);
   k = Math.min(k, n);
   const rng = createRng(opts.seed);
-  const matrix = opts.kernels.createMatrix(data, n, dim);
   const centroids = new Float32Array(k * dim);
   const best = new Float32Array(n);
   const assignment = new Int32Array(n);
