@@ -135,9 +135,11 @@ class FileSink implements IndexObjectSink {
     this.scratchBytes += bytes.byteLength;
     sampleMem();
     const fd = openSync(path, "r");
+    const length = bytes.byteLength; // capture the length only: the reader must not pin the bytes
+    this.fds.push(fd);
     return {
-      byteLength: bytes.byteLength,
-      async slice(start: number, end = bytes.byteLength): Promise<ArrayBuffer> {
+      byteLength: length,
+      async slice(start: number, end = length): Promise<ArrayBuffer> {
         const out = new Uint8Array(end - start);
         readSync(fd, out, 0, end - start, start);
         return out.buffer;
@@ -151,7 +153,9 @@ class FileSink implements IndexObjectSink {
     this.finals.push({ path, locations });
     return path;
   }
+  private readonly fds: number[] = [];
   close(): void {
+    for (const fd of this.fds) closeSync(fd);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
