@@ -44,11 +44,16 @@ const memNow = (): number => {
   return m.heapUsed + m.arrayBuffers;
 };
 let peak = 0;
+let peakPhase = "";
+let phase = "";
 /** Live memory: collect first (garbage awaiting GC is not part of the budget). Needs --expose-gc. */
 const sampleMem = (): void => {
   globalThis.gc?.();
   const m = memNow();
-  if (m > peak) peak = m;
+  if (m > peak) {
+    peak = m;
+    peakPhase = phase;
+  }
 };
 const MB = (b: number): string => (b / 1048576).toFixed(1);
 const pct = (xs: number[], p: number): number => {
@@ -58,7 +63,6 @@ const pct = (xs: number[], p: number): number => {
 
 function* arraySource(data: Float32Array, n: number, dim: number): Iterable<VectorRecord> {
   for (let i = 0; i < n; i++) {
-    if ((i & 4095) === 0) sampleMem();
     yield { seq: i, vector: data.subarray(i * dim, (i + 1) * dim) };
   }
 }
@@ -111,7 +115,6 @@ function generated(name: string, n: number, dim: number, exBits: number[]): Data
   const buf = new Float32Array(dim);
   const source = function* (): Iterable<VectorRecord> {
     for (let i = 0; i < n; i++) {
-      if ((i & 4095) === 0) sampleMem();
       yield { seq: i, vector: gen(i, buf) };
     }
   };
@@ -170,7 +173,17 @@ async function runDataset(ds: Dataset): Promise<void> {
     const base = memNow();
     peak = base;
     const t = performance.now();
-    const built = await buildIvfIndex(ds.source, sink, { dim: ds.dim, metric: ds.metric, kernels, exBits, seed: 1 });
+    const built = await buildIvfIndex(ds.source, sink, {
+      dim: ds.dim,
+      metric: ds.metric,
+      kernels,
+      exBits,
+      seed: 1,
+      progress: (p) => {
+        phase = p;
+        sampleMem();
+      },
+    });
     const buildMs = performance.now() - t;
     const buildPeak = peak - base;
     // load the index into memory (the warm case: every block cached, scan parts only at 1M)
@@ -192,7 +205,7 @@ async function runDataset(ds: Dataset): Promise<void> {
     const list = decodeCentroidList(built.centroidListBytes);
     const ci = openCentroidIndex(list, kernels);
     buildRows.push(
-      `| ${ds.name} | ${ds.n} | ${ds.dim} | ${exBits} | ${built.stats.nlist} | ${built.stats.sampleSize} | ${built.stats.scratchFragments} | ${(buildMs / 1000).toFixed(1)} (${(built.stats.trainMs / 1000).toFixed(1)}/${(built.stats.encodeMs / 1000).toFixed(1)}/${(built.stats.mergeMs / 1000).toFixed(1)}) | ${MB(buildPeak)} | ${MB(scanBytes)} | ${MB(vectorBytes)} | ${built.stats.nprobe} |`,
+      `| ${ds.name} | ${ds.n} | ${ds.dim} | ${exBits} | ${built.stats.nlist} | ${built.stats.sampleSize} | ${built.stats.scratchFragments} | ${(buildMs / 1000).toFixed(1)} (${(built.stats.trainMs / 1000).toFixed(1)}/${(built.stats.encodeMs / 1000).toFixed(1)}/${(built.stats.mergeMs / 1000).toFixed(1)}) | ${MB(buildPeak)} (${peakPhase}) | ${MB(scanBytes)} | ${MB(vectorBytes)} | ${built.stats.nprobe} |`,
     );
     const nps = [...new Set([4, 8, 16, 32, 64, list.nprobe])].filter((x) => x <= list.nlist).sort((a, b) => a - b);
     for (const np of nps) {

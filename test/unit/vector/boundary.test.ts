@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 
 // The vector core must run in Node (benchmarks) and workerd: no runtime-specific imports, no

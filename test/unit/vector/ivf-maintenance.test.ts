@@ -112,3 +112,30 @@ describe("bounded-memory build", () => {
     }
   });
 });
+
+describe("cluster-size refinement in the build", () => {
+  it("splits sample-limited coarse clusters to ≈ N/(4·√N) entries and keeps recall", async () => {
+    const n = 6000;
+    const records = () => data.slice(0, n).map((vector, seq) => ({ seq, vector }));
+    const live = (s: number): boolean => s < n;
+    // a 300-vector sample allows only 25 coarse clusters; 4·√6000 ≈ 310 are wanted
+    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024 });
+    expect(idx.built.stats.coarseNlist).toBe(25);
+    expect(idx.built.stats.nlist).toBeGreaterThan(200);
+    expect(idx.index.targetClusterSize).toBe(Math.ceil(n / 310));
+    let total = 0;
+    for (let c = 0; c < idx.index.nlist; c++) {
+      const blocks = await idx.readCluster(c);
+      const count = blocks.reduce((a, b) => a + b.count, 0);
+      expect(count).toBe(idx.index.sizes[c]);
+      total += count;
+    }
+    expect(total).toBe(n);
+    let recall = 0;
+    for (const q of queries) {
+      const r = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster });
+      recall += recallAt(r.results.map((x) => x.seq), exactTopK(q, data, 10, dist, live));
+    }
+    expect(recall / queries.length).toBeGreaterThanOrEqual(0.95);
+  });
+});

@@ -3,15 +3,19 @@
  * the stream length: pass 1 keeps a reservoir sample (k-means) and a few calibration queries;
  * pass 2 assigns and encodes, spilling a delta-fragment-format scratch object whenever the encoded
  * batch reaches `batchBytes`; a merge pass then writes each cluster's entries (all fragments' blocks
- * of that cluster) into final cluster objects of about `maxObjectBytes`. Owns the orchestration;
+ * of that cluster) into final cluster objects of about `maxObjectBytes`. When the sample bounds the
+ * k-means cluster count below ≈ 4·√N, the merge pass also splits each coarse cluster into parts of
+ * the ideal size (k-means on its members, bounded by `refineBytes`). Owns the orchestration;
  * object names and the manifest belong to the caller's sink.
  */
 
 import { InvalidArgumentError } from "../../errors.ts";
-import type { RangeReader } from "../../../storage/range-reader.ts";
+import { type RangeReader, memoryRangeReader } from "../../../storage/range-reader.ts";
 import { type CentroidList, encodeCentroidList, openCentroidIndex } from "./centroid-list.ts";
 import type { ClusterBlockBuilder } from "./cluster-block.ts";
 import { type ClusterBlockLocation, encodeClusterObject, readClusterBlock } from "./cluster-object.ts";
+import { blockMembers, encodeMembers, partitionMembers } from "./cluster-partition.ts";
+import { SPLIT_FACTOR } from "./ivf-maintenance.ts";
 import { type VectorMetric, prepareVector } from "./distance.ts";
 import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
 import {
@@ -47,7 +51,13 @@ export interface IvfBuildOptions {
   targetRecall?: number;
   /** Sampled data points used to calibrate nprobe (default 32). */
   calibrationQueries?: number;
+  /** Memory for refining one coarse cluster into ideal-size parts (default 40 MiB). */
+  refineBytes?: number;
+  /** Called every 4,096 records of each pass and after each phase (progress bars, memory probes). */
+  progress?: (phase: BuildPhase, done: number) => void;
 }
+
+export type BuildPhase = "sample" | "train" | "encode" | "merge";
 
 export interface IndexObjectSink {
   /** Stores a scratch fragment the build reads back in its merge pass; the caller deletes it after. */
@@ -63,6 +73,8 @@ export interface BuiltIvfIndex {
   stats: {
     vectors: number;
     nlist: number;
+    /** Clusters of the sample k-means before the merge pass refined them (= nlist when none). */
+    coarseNlist: number;
     sampleSize: number;
     scratchFragments: number;
     nprobe: number;
@@ -78,6 +90,11 @@ export interface BuiltIvfIndex {
  */
 export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_OBJECT_BYTES = 8 * 1024 * 1024;
+/**
+ * Memory allowed for refining one coarse cluster (its members' vectors, their rotated copy for
+ * k-means twice, and the encoded parts). A larger coarse cluster is left whole for maintenance.
+ */
+export const DEFAULT_REFINE_BYTES = 40 * 1024 * 1024;
 
 type Source = () => AsyncIterable<VectorRecord> | Iterable<VectorRecord>;
 
@@ -96,19 +113,32 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   const { list, calib, n, sampleSize } = await samplePass(source, o, exBits, seed, targetRecall);
   const index = openCentroidIndex(list, o.kernels);
   const trainMs = now() - t;
+  const progress = o.progress ?? (() => {});
+  progress("train", n);
+
+  // Refinement: when the sample capped the cluster count below ≈4·√N, pass 2 only routes vectors
+  // (1-bit codes + vectors into scratch) and the merge pass splits each coarse cluster into parts
+  // of the ideal size with k-means on its members, encoding once against the final centroids.
+  const idealNlist = Math.max(1, o.nlist ?? defaultClusterCount(n));
+  const idealSize = Math.max(1, Math.ceil(n / idealNlist));
+  const refine = index.nlist < idealNlist;
+  list.targetClusterSize = idealSize;
+  const scratchIndex = refine ? openCentroidIndex({ ...list, exBits: 0 }, o.kernels) : index;
+  const scratchVectors = refine || withVectors;
 
   // pass 2: assign + encode, spilling bounded batches
   t = now();
   const calibQueries: Float32Array[] = [];
   for (let i = 0; i < calib.size; i++) calibQueries.push(calib.data.slice(i * o.dim, (i + 1) * o.dim));
   const calibrator = new NprobeCalibrator(calibQueries, Array.from(calib.seqs.subarray(0, calib.size)), o.metric, o.kernels);
-  const enc = createIvfEncoder(index);
-  const entryBytes = 8 + (index.paddedDim >> 3) * (1 + exBits) + 24 + (withVectors ? 4 * o.dim : 0);
+  const enc = createIvfEncoder(scratchIndex);
+  const entryBytes = 8 + (index.paddedDim >> 3) * (1 + scratchIndex.exBits) + 24 + (scratchVectors ? 4 * o.dim : 0);
   const batchEntries = Math.max(1, Math.floor((o.batchBytes ?? DEFAULT_BATCH_BYTES) / entryBytes));
-  const sizes = new Uint32Array(index.nlist);
+  const coarseSizes = new Uint32Array(index.nlist);
   const fragments: { reader: RangeReader; locations: ClusterBlockLocation[] }[] = [];
   let builders = new Map<number, ClusterBlockBuilder>();
   let inBatch = 0;
+  let done = 0;
   const finishBatch = (): Uint8Array[] => {
     const ids = [...builders.keys()].sort((a, b) => a - b);
     const blocks = ids.map((id) => builders.get(id)!.finish());
@@ -121,12 +151,13 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     const c = enc.assign(v);
     let b = builders.get(c);
     if (!b) {
-      b = newBlockBuilder(index, c, withVectors);
+      b = newBlockBuilder(scratchIndex, c, scratchVectors);
       builders.set(c, b);
     }
     enc.encodeInto(b, r.seq, v, c);
-    sizes[c]++;
+    coarseSizes[c]++;
     calibrator.offer(r.seq, v, c);
+    if ((++done & 4095) === 0) progress("encode", done);
     if (++inBatch >= batchEntries) {
       const { bytes, locations } = encodeClusterObject(finishBatch());
       fragments.push({ reader: await sink.putScratch(bytes), locations });
@@ -134,58 +165,94 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   }
   const encodeMs = now() - t;
 
-  // merge pass: one cluster at a time into final objects
+  // merge pass: one coarse cluster at a time into final objects
   t = now();
   const objects: BuiltIvfIndex["objects"] = [];
-  if (fragments.length === 0) {
-    const { bytes, locations } = encodeClusterObject(finishBatch());
+  const maxObjectBytes = o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const { bytes, locations } = encodeClusterObject(pending);
     objects.push({ key: await sink.putClusterObject(bytes, locations), locations });
+    pending = [];
+    pendingBytes = 0;
+  };
+  const emit = async (bytes: Uint8Array): Promise<void> => {
+    pending.push(bytes);
+    pendingBytes += bytes.byteLength;
+    if (pendingBytes >= maxObjectBytes) await flush();
+  };
+  const finalSizes: number[] = Array.from(coarseSizes);
+  const extraCentroids: Float32Array[] = [];
+  const scratchFragments = fragments.length;
+  if (!refine && fragments.length === 0) {
+    for (const bytes of finishBatch()) await emit(bytes);
   } else {
     if (inBatch > 0) {
+      // the last batch stays in memory: it is read like any other fragment
       const { bytes, locations } = encodeClusterObject(finishBatch());
-      fragments.push({ reader: await sink.putScratch(bytes), locations });
+      fragments.push({ reader: memoryRangeReader(bytes), locations });
     }
-    const maxObjectBytes = o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     const byCluster = fragments.map((f) => new Map(f.locations.map((l) => [l.clusterId, l])));
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const { bytes, locations } = encodeClusterObject(pending);
-      objects.push({ key: await sink.putClusterObject(bytes, locations), locations });
-      pending = [];
-      pendingBytes = 0;
-    };
+    const memberBytes = 16 * o.dim + 4 * index.paddedDim * 3;
+    const refineBudget = o.refineBytes ?? DEFAULT_REFINE_BYTES;
     for (let c = 0; c < index.nlist; c++) {
-      if (sizes[c] === 0) continue;
-      const out = newBlockBuilder(index, c, withVectors);
+      if (coarseSizes[c] === 0) continue;
+      if ((c & 63) === 0) progress("merge", c);
+      const blocks = [];
       for (let f = 0; f < fragments.length; f++) {
         const loc = byCluster[f].get(c);
-        if (!loc) continue;
-        const block = await readClusterBlock(fragments[f].reader, loc, { withVectors });
-        for (let e = 0; e < block.count; e++) out.addFrom(block, e, null);
+        if (loc) blocks.push(await readClusterBlock(fragments[f].reader, loc, { withVectors: scratchVectors }));
       }
-      const bytes = out.finish();
-      pending.push(bytes);
-      pendingBytes += bytes.byteLength;
-      if (pendingBytes >= maxObjectBytes) await flush();
+      if (!refine) {
+        const out = newBlockBuilder(index, c, withVectors);
+        for (const block of blocks) for (let e = 0; e < block.count; e++) out.addFrom(block, e, null);
+        await emit(out.finish());
+        continue;
+      }
+      const members = blockMembers(blocks);
+      const fits = members.length * memberBytes <= refineBudget;
+      const parts = fits && members.length > SPLIT_FACTOR * idealSize ? Math.round(members.length / idealSize) : 1;
+      const prepared = members.map((m) => m.vector as Float32Array);
+      const part = partitionMembers(index.rotator, o.kernels, prepared, parts, seed + c);
+      const ids = [c];
+      for (let j = 1; j < part.sizes.length; j++) {
+        ids.push(index.nlist + extraCentroids.length);
+        extraCentroids.push(part.centroids.slice(j * index.paddedDim, (j + 1) * index.paddedDim));
+        finalSizes.push(0);
+      }
+      list.centroids.set(part.centroids.subarray(0, index.paddedDim), c * index.paddedDim);
+      for (let j = 0; j < ids.length; j++) finalSizes[ids[j]] = part.sizes[j];
+      for (let i = 0; i < members.length; i++) calibrator.reassign(members[i].seq, ids[part.assignment[i]]);
+      for (const b of encodeMembers(list, o.kernels, part, ids, members, prepared, withVectors)) await emit(b.bytes);
     }
-    await flush();
   }
+  await flush();
   const mergeMs = now() - t;
+  progress("merge", index.nlist);
 
-  list.sizes = sizes;
-  list.nprobe = calibrator.chooseNprobe(index, targetRecall);
+  const P = index.paddedDim;
+  const finalList: CentroidList = { ...list, nlist: finalSizes.length, sizes: Uint32Array.from(finalSizes) };
+  if (extraCentroids.length > 0) {
+    const all = new Float32Array(finalSizes.length * P);
+    all.set(list.centroids);
+    extraCentroids.forEach((row, i) => all.set(row, (index.nlist + i) * P));
+    finalList.centroids = all;
+  }
+  const finalIndex = extraCentroids.length > 0 || refine ? openCentroidIndex(finalList, o.kernels) : index;
+  finalList.nprobe = calibrator.chooseNprobe(finalIndex, targetRecall);
   return {
-    centroidList: list,
-    centroidListBytes: encodeCentroidList(list),
+    centroidList: finalList,
+    centroidListBytes: encodeCentroidList(finalList),
     objects,
     stats: {
       vectors: n,
-      nlist: index.nlist,
+      nlist: finalList.nlist,
+      coarseNlist: index.nlist,
       sampleSize,
-      scratchFragments: fragments.length,
-      nprobe: list.nprobe,
+      scratchFragments,
+      nprobe: finalList.nprobe,
       trainMs,
       encodeMs,
       mergeMs,
@@ -201,6 +268,7 @@ async function samplePass(source: Source, o: IvfBuildOptions, exBits: number, se
     const v = prepareVector(r.vector, o.dim, o.metric);
     reservoir.offer(r.seq, v);
     calib.offer(r.seq, v);
+    if ((reservoir.offered & 4095) === 0) o.progress?.("sample", reservoir.offered);
   }
   const n = reservoir.offered;
   if (n === 0) throw new InvalidArgumentError("vector-build: the source is empty");

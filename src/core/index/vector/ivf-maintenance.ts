@@ -7,10 +7,10 @@
  */
 
 import { InvalidArgumentError } from "../../errors.ts";
-import { type CentroidIndex, type CentroidList, openCentroidIndex } from "./centroid-list.ts";
+import type { CentroidIndex, CentroidList } from "./centroid-list.ts";
 import type { ClusterBlock } from "./cluster-block.ts";
+import { blockMembers, encodeMembers, partitionMembers } from "./cluster-partition.ts";
 import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
-import { trainKMeans } from "./kmeans.ts";
 
 /** A cluster is split when its live entries exceed this multiple of the target size. */
 export const SPLIT_FACTOR = 2;
@@ -46,14 +46,10 @@ export function mergeClusterBlocks(p: {
 
 /** The live (seq, vector) members of a cluster, from blocks decoded with their vectors part. */
 export function liveMembers(blocks: ClusterBlock[], isLive: (seq: number) => boolean): VectorRecord[] {
-  const out: VectorRecord[] = [];
   for (const b of blocks) {
     if (b.vectors === null) throw new InvalidArgumentError(`vector-maintenance: cluster ${b.clusterId} block has no vectors`);
-    for (let e = 0; e < b.count; e++) {
-      if (isLive(b.seqs[e])) out.push({ seq: b.seqs[e], vector: b.vectors.subarray(e * b.dim, (e + 1) * b.dim) });
-    }
   }
-  return out;
+  return blockMembers(blocks, isLive);
 }
 
 export interface SplitResult {
@@ -81,29 +77,20 @@ export function splitCluster(p: {
   if (n < parts) throw new InvalidArgumentError(`vector-maintenance: cannot split ${n} members into ${parts}`);
   if (p.clusterId < 0 || p.clusterId >= ci.nlist) throw new InvalidArgumentError(`vector-maintenance: no cluster ${p.clusterId}`);
   const P = ci.paddedDim;
-  const prepared: Float32Array[] = [];
-  const rotated = new Float32Array(n * P);
-  const tmp = new Float64Array(P);
   const enc0 = createIvfEncoder(ci);
-  for (let i = 0; i < n; i++) {
-    const v = enc0.prepare(p.members[i].vector);
-    prepared.push(v);
-    ci.rotator.rotate(v, tmp);
-    for (let d = 0; d < P; d++) rotated[i * P + d] = tmp[d];
-  }
-  const km = trainKMeans(rotated, n, P, parts, { seed: p.seed ?? p.clusterId + 1, kernels: ci.kernels });
-  const k = km.sizes.length;
+  const prepared = p.members.map((m) => enc0.prepare(m.vector));
+  const part = partitionMembers(ci.rotator, ci.kernels, prepared, parts, p.seed ?? p.clusterId + 1);
+  const k = part.sizes.length;
   const ids = [p.clusterId];
   for (let j = 1; j < k; j++) ids.push(ci.nlist + j - 1);
 
   const nlist = ci.nlist + k - 1;
   const centroids = new Float32Array(nlist * P);
   centroids.set(ci.centroids);
-  centroids.set(km.centroids.subarray(0, P), p.clusterId * P);
-  for (let j = 1; j < k; j++) centroids.set(km.centroids.subarray(j * P, (j + 1) * P), ids[j] * P);
+  for (let j = 0; j < k; j++) centroids.set(part.centroids.subarray(j * P, (j + 1) * P), ids[j] * P);
   const sizes = new Uint32Array(nlist);
   sizes.set(ci.sizes);
-  for (let j = 0; j < k; j++) sizes[ids[j]] = km.sizes[j];
+  for (let j = 0; j < k; j++) sizes[ids[j]] = part.sizes[j];
   const next: CentroidList = {
     nlist,
     dim: ci.dim,
@@ -117,18 +104,6 @@ export function splitCluster(p: {
     sizes,
     centroids,
   };
-
-  // encode each member against its part's centroid (a small index of just the parts)
-  const partIndex = openCentroidIndex({ ...next, nlist: k, sizes: km.sizes, centroids: km.centroids }, ci.kernels);
-  const enc = createIvfEncoder(partIndex);
-  const withVectors = p.withVectors ?? true;
-  const builders = ids.map((id) => newBlockBuilder(ci, id, withVectors));
-  for (let i = 0; i < n; i++) {
-    const j = km.assignment[i];
-    enc.encodeInto(builders[j], p.members[i].seq, prepared[i], j);
-  }
-  return {
-    centroidList: next,
-    blocks: builders.map((b, j) => ({ clusterId: ids[j], bytes: b.finish(), count: b.count })),
-  };
+  const blocks = encodeMembers(next, ci.kernels, part, ids, p.members, prepared, p.withVectors ?? true);
+  return { centroidList: next, blocks };
 }

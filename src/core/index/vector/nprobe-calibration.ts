@@ -58,6 +58,11 @@ export class NprobeCalibrator {
     }
   }
 
+  /** Records that a tracked neighbour moved to another cluster (the build's refinement). */
+  reassign(seq: number, clusterId: number): void {
+    if (this.clusterOf.has(seq)) this.clusterOf.set(seq, clusterId);
+  }
+
   /** Mean share of true neighbours inside the first `np` probed clusters, for np = 1..nlist. */
   probeRecallCurve(index: CentroidIndex): Float64Array {
     const curve = new Float64Array(index.nlist + 1);

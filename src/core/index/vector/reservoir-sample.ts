@@ -9,17 +9,18 @@ import { createRng } from "./seeded-rng.ts";
 export class VectorReservoir {
   readonly capacity: number;
   readonly dim: number;
-  /** capacity × dim; the first `size` rows are the sample. */
-  readonly data: Float32Array;
-  readonly seqs: Float64Array;
+  /** Rows; the first `size` are the sample. Grows by doubling up to capacity (small streams stay small). */
+  data: Float32Array;
+  seqs: Float64Array;
   private seen = 0;
   private readonly rng: ReturnType<typeof createRng>;
 
   constructor(capacity: number, dim: number, seed: number) {
     this.capacity = Math.max(1, capacity);
     this.dim = dim;
-    this.data = new Float32Array(this.capacity * dim);
-    this.seqs = new Float64Array(this.capacity);
+    const initial = Math.min(this.capacity, 1024);
+    this.data = new Float32Array(initial * dim);
+    this.seqs = new Float64Array(initial);
     this.rng = createRng(seed);
   }
 
@@ -38,6 +39,14 @@ export class VectorReservoir {
     if (i >= this.capacity) {
       slot = Math.floor(this.rng.next() * (i + 1));
       if (slot >= this.capacity) return;
+    } else if (slot >= this.seqs.length) {
+      const rows = Math.min(this.capacity, this.seqs.length * 2);
+      const data = new Float32Array(rows * this.dim);
+      data.set(this.data);
+      this.data = data;
+      const seqs = new Float64Array(rows);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
     }
     for (let d = 0; d < this.dim; d++) this.data[slot * this.dim + d] = v[d];
     this.seqs[slot] = seq;
