@@ -119,7 +119,7 @@ describe("cluster-size refinement in the build", () => {
     const records = () => data.slice(0, n).map((vector, seq) => ({ seq, vector }));
     const live = (s: number): boolean => s < n;
     // a 300-vector sample allows only 25 coarse clusters; 4·√6000 ≈ 310 are wanted
-    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024 });
+    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024, refine: true });
     expect(idx.built.stats.coarseNlist).toBe(25);
     expect(idx.built.stats.nlist).toBeGreaterThan(200);
     expect(idx.index.targetClusterSize).toBe(Math.ceil(n / 310));

@@ -22,7 +22,10 @@ export const MIN_SAMPLE_PER_CLUSTER = 12;
  */
 export const DEFAULT_SAMPLE_BYTES = 16 * 1024 * 1024;
 
-/** Cluster count for n vectors: ≈ 4·√N (the rule), at least 1. */
+/**
+ * Cluster count for n vectors: ≈ 4·√N (the issue's rule), at least 1. The build caps it by the
+ * k-means sample (MIN_SAMPLE_PER_CLUSTER points each), which at 768-d binds from N ≈ 13k on.
+ */
 export function defaultClusterCount(n: number): number {
   return Math.max(1, Math.round(4 * Math.sqrt(n)));
 }
