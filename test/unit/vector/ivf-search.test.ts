@@ -124,3 +124,16 @@ describe("TS and Wasm kernels through the whole pipeline", () => {
     }
   });
 });
+
+describe("flat (exact) search", () => {
+  it("matches the brute-force reference, with filters and deletions applied first", async () => {
+    const { flatSearch } = await import("../../../src/core/index/vector/flat-search.ts");
+    const { data, queries, records } = dataset(500, 16, "dot_product", 3, 5);
+    for (const q of queries) {
+      const keep = (s: number): boolean => s % 2 === 1;
+      const r = flatSearch({ query: q, k: 7, metric: "dot_product", dim: 16, records: records(), filter: keep, isLive: (s) => s !== 3 });
+      expect(r.results.map((x) => x.seq)).toEqual(exactTopK(q, data, 7, (a, b) => preparedDistance(a, b, "dot_product"), (s) => keep(s) && s !== 3));
+      expect(r.scanned).toBe(249);
+    }
+  });
+});
