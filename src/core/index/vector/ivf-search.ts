@@ -96,7 +96,10 @@ export async function searchIvf(p: IvfSearchParams): Promise<IvfSearchResult> {
   const rotated = ci.rotator.rotate(prepared, new Float64Array(ci.paddedDim));
   const nprobe = Math.max(1, Math.min(ci.nlist, p.nprobe ?? ci.nprobe));
   const probes = rankCentroids(ci, rotated, nprobe);
-  const blockLists = await Promise.all(probes.map((c) => p.readCluster(c)));
+  // all reads start at once (one I/O round); each cluster is scanned when its turn comes and then
+  // released (unless a rerank needs its blocks), so the search itself holds no more than the reads
+  const pendingReads: (Promise<ClusterBlock[]> | null)[] = probes.map((c) => p.readCluster(c));
+  pendingReads.forEach((r) => r?.catch(() => {}));
 
   const rerank = p.rerank === true ? {} : p.rerank === false ? undefined : p.rerank;
   const capacity = rerank ? (rerank.candidates ?? defaultRerankCandidates(p.k)) : p.k;
@@ -116,7 +119,8 @@ export async function searchIvf(p: IvfSearchParams): Promise<IvfSearchResult> {
   const cq = createClusterQuery(ci.paddedDim, rng);
   for (let i = 0; i < probes.length; i++) {
     const c = probes[i];
-    const list = blockLists[i];
+    const list = await pendingReads[i]!;
+    pendingReads[i] = null;
     if (list.length === 0) continue;
     const centroid = ci.centroids.subarray(c * ci.paddedDim, (c + 1) * ci.paddedDim);
     prepareClusterQuery(cq, rotated, centroid, ci.metric);
@@ -127,8 +131,8 @@ export async function searchIvf(p: IvfSearchParams): Promise<IvfSearchResult> {
           `vector-search: block of cluster ${block.clusterId} (P=${block.paddedDim}, b=${block.exBits}) does not fit probe ${c} of this index`,
         );
       }
-      blocks.push(block);
-      scanBlock(ci, block, blocks.length - 1, cq, heap, p, scratch, stats);
+      if (rerank) blocks.push(block);
+      scanBlock(ci, block, rerank ? blocks.length - 1 : -1, cq, heap, p, scratch, stats);
     }
   }
   let found = heap.sorted();
