@@ -32,6 +32,10 @@ export class CandidateHeap {
     return this.size;
   }
 
+  clear(): void {
+    this.size = 0;
+  }
+
   /** Distance a new candidate must beat to enter (Infinity until full). */
   threshold(): number {
     return this.size < this.capacity ? Infinity : this.dist[0];

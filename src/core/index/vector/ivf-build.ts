@@ -203,35 +203,61 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     const byCluster = fragments.map((f) => new Map(f.locations.map((l) => [l.clusterId, l])));
     const memberBytes = 16 * o.dim + 4 * index.paddedDim * 3;
     const refineBudget = o.refineBytes ?? DEFAULT_REFINE_BYTES;
+    const finalEntryBytes = 8 + (index.paddedDim >> 3) * (1 + exBits) + 24 + (withVectors ? 4 * o.dim : 0);
+    // a cluster larger than this is written as several blocks (in consecutive objects): k-means
+    // clusters can be very unequal, and one block is held whole while it is built
+    const maxBlockEntries = Math.max(1, Math.floor(maxObjectBytes / 2 / finalEntryBytes));
+    const finalEnc = createIvfEncoder(index);
     for (let c = 0; c < index.nlist; c++) {
       if (coarseSizes[c] === 0) continue;
       if ((c & 63) === 0) progress("merge", c);
-      const blocks = [];
+      const locs: [number, ClusterBlockLocation][] = [];
       for (let f = 0; f < fragments.length; f++) {
         const loc = byCluster[f].get(c);
-        if (loc) blocks.push(await readClusterBlock(fragments[f].reader, loc, { withVectors: scratchVectors }));
+        if (loc) locs.push([f, loc]);
       }
-      if (!refine) {
-        const out = newBlockBuilder(index, c, withVectors);
-        for (const block of blocks) for (let e = 0; e < block.count; e++) out.addFrom(block, e, null);
-        await emit(out.finish());
+      const readBlock = (f: number, loc: ClusterBlockLocation) =>
+        readClusterBlock(fragments[f].reader, loc, { withVectors: scratchVectors });
+      const fits = coarseSizes[c] * memberBytes <= refineBudget;
+      if (refine && fits) {
+        const blocks = [];
+        for (const [f, loc] of locs) blocks.push(await readBlock(f, loc));
+        const members = blockMembers(blocks);
+        const parts = members.length > SPLIT_FACTOR * idealSize ? Math.round(members.length / idealSize) : 1;
+        const prepared = members.map((m) => m.vector as Float32Array);
+        const part = partitionMembers(index.rotator, o.kernels, prepared, parts, seed + c);
+        const ids = [c];
+        for (let j = 1; j < part.sizes.length; j++) {
+          ids.push(index.nlist + extraCentroids.length);
+          extraCentroids.push(part.centroids.slice(j * index.paddedDim, (j + 1) * index.paddedDim));
+          finalSizes.push(0);
+        }
+        list.centroids.set(part.centroids.subarray(0, index.paddedDim), c * index.paddedDim);
+        for (let j = 0; j < ids.length; j++) finalSizes[ids[j]] = part.sizes[j];
+        for (let i = 0; i < members.length; i++) calibrator.reassign(members[i].seq, ids[part.assignment[i]]);
+        for (const b of encodeMembers(list, o.kernels, part, ids, members, prepared, withVectors)) await emit(b.bytes);
         continue;
       }
-      const members = blockMembers(blocks);
-      const fits = members.length * memberBytes <= refineBudget;
-      const parts = fits && members.length > SPLIT_FACTOR * idealSize ? Math.round(members.length / idealSize) : 1;
-      const prepared = members.map((m) => m.vector as Float32Array);
-      const part = partitionMembers(index.rotator, o.kernels, prepared, parts, seed + c);
-      const ids = [c];
-      for (let j = 1; j < part.sizes.length; j++) {
-        ids.push(index.nlist + extraCentroids.length);
-        extraCentroids.push(part.centroids.slice(j * index.paddedDim, (j + 1) * index.paddedDim));
-        finalSizes.push(0);
+      // copy the codes (or, refining a cluster too large to split here, encode against its coarse
+      // centroid), one fragment block at a time, in chunks of maxBlockEntries
+      let out = newBlockBuilder(index, c, withVectors);
+      for (const [f, loc] of locs) {
+        const block = await readBlock(f, loc);
+        for (let e = 0; e < block.count; e++) {
+          if (refine) {
+            const v = block.vectors!.subarray(e * o.dim, (e + 1) * o.dim);
+            finalEnc.encodeInto(out, block.seqs[e], v, c);
+          } else {
+            out.addFrom(block, e, null);
+          }
+          if (out.count >= maxBlockEntries) {
+            await emit(out.finish());
+            await flush();
+            out = newBlockBuilder(index, c, withVectors);
+          }
+        }
       }
-      list.centroids.set(part.centroids.subarray(0, index.paddedDim), c * index.paddedDim);
-      for (let j = 0; j < ids.length; j++) finalSizes[ids[j]] = part.sizes[j];
-      for (let i = 0; i < members.length; i++) calibrator.reassign(members[i].seq, ids[part.assignment[i]]);
-      for (const b of encodeMembers(list, o.kernels, part, ids, members, prepared, withVectors)) await emit(b.bytes);
+      if (out.count > 0) await emit(out.finish());
     }
   }
   await flush();

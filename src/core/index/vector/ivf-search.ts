@@ -162,15 +162,30 @@ class ScanScratch {
   ip4 = new Int32Array(256);
   cands = new Int32Array(256);
   ipU = new Int32Array(256);
+  lb = new Float64Array(256);
+  ub = new Float64Array(256);
+  selection: CandidateHeap | null = null;
   ensure(n: number): void {
     if (this.ip4.length >= n) return;
     const len = Math.max(n, this.ip4.length * 2);
     this.ip4 = new Int32Array(len);
     this.cands = new Int32Array(len);
     this.ipU = new Int32Array(len);
+    this.lb = new Float64Array(len);
+    this.ub = new Float64Array(len);
   }
 }
 
+/**
+ * Scans one block: 1-bit estimates for every entry (one kernel call), the bound test, then
+ * liveness and filter, then refinement of the survivors (one kernel call) into the heap.
+ *
+ * With extra bits, survivors are refined per block, so the heap's threshold does not tighten
+ * inside a block; before refining, a provisional threshold is taken from the block itself: the
+ * capacity-th smallest upper bound (estimate + bound) among survivors that pass isLive and filter.
+ * Any entry whose lower bound is above it has `capacity` better entries w.h.p. Without it the first
+ * probed cluster would be refined whole (measured: 10.7k refinements per query at 1M vectors).
+ */
 function scanBlock(
   ci: CentroidIndex,
   block: ClusterBlock,
@@ -191,6 +206,7 @@ function scanBlock(
   const seqs = block.seqs;
   const isLive = p.isLive;
   const filter = p.filter;
+  const passes = (seq: number): boolean => (isLive === undefined || isLive(seq)) && (filter === undefined || filter(seq));
   const exBits = block.exBits;
   // estimate1 and errorBound1 inlined with the columns hoisted: this loop runs for every entry
   const add = f.add;
@@ -199,28 +215,68 @@ function scanBlock(
   const pop = f.popcount;
   const ip4 = s.ip4;
   const cands = s.cands;
+  const lbs = s.lb;
+  const ubs = s.ub;
   const base = cq.base;
   const delta4 = cq.delta4;
   const low4 = cq.low4;
   const halfSum = 0.5 * cq.sum;
   const boundScale = ERROR_BOUND_EPSILON * cq.residualNorm;
   let thr = heap.threshold();
-  let nc = 0;
   let pruned = 0;
   let excluded = 0;
+  if (exBits === 0) {
+    for (let e = 0; e < n; e++) {
+      const est = add[e] + base + rescale1[e] * (delta4 * ip4[e] + low4 * pop[e] - halfSum);
+      if (est - boundScale * error1[e] >= thr) {
+        pruned++;
+      } else if (!passes(seqs[e])) {
+        excluded++;
+      } else if (heap.push(seqs[e], est, blockIndex, e)) {
+        thr = heap.threshold();
+      }
+    }
+    stats.candidatesPruned += pruned;
+    stats.candidatesExcluded += excluded;
+    return;
+  }
+  // pass A: survivors of the heap's threshold, with their bounds
+  let m = 0;
   for (let e = 0; e < n; e++) {
     const est = add[e] + base + rescale1[e] * (delta4 * ip4[e] + low4 * pop[e] - halfSum);
-    if (est - boundScale * error1[e] >= thr) {
+    const b = boundScale * error1[e];
+    if (est - b >= thr) {
       pruned++;
       continue;
     }
-    const seq = seqs[e];
-    if ((isLive !== undefined && !isLive(seq)) || (filter !== undefined && !filter(seq))) {
-      excluded++;
-      continue;
+    cands[m] = e;
+    lbs[m] = est - b;
+    ubs[m] = est + b;
+    m++;
+  }
+  // provisional threshold from the block's own upper bounds
+  const cap = heap.capacity;
+  if (m > cap) {
+    const sel = s.selection?.capacity === 2 * cap ? s.selection : new CandidateHeap(2 * cap);
+    s.selection = sel;
+    sel.clear();
+    for (let j = 0; j < m; j++) sel.push(j, ubs[j]);
+    let passing = 0;
+    for (const o of sel.sorted()) {
+      if (passes(seqs[cands[o.seq]]) && ++passing === cap) {
+        if (o.distance < thr) thr = o.distance;
+        break;
+      }
     }
-    if (exBits === 0) {
-      if (heap.push(seq, est, blockIndex, e)) thr = heap.threshold();
+  }
+  // pass B: bound test against the tighter threshold, then liveness and filter
+  let nc = 0;
+  for (let j = 0; j < m; j++) {
+    const e = cands[j];
+    if (lbs[j] >= thr) {
+      pruned++;
+    } else if (!passes(seqs[e])) {
+      excluded++;
     } else {
       cands[nc++] = e;
     }
@@ -229,10 +285,10 @@ function scanBlock(
   stats.candidatesExcluded += excluded;
   if (nc === 0) return;
   ensureRefine(cq);
-  ci.kernels.codeDotU8(block.code1, block.ex, exBits, codeBytes, s.cands, nc, cq.q8, cq.q8Planes, s.ipU);
+  ci.kernels.codeDotU8(block.code1, block.ex, exBits, codeBytes, cands, nc, cq.q8, cq.q8Planes, s.ipU);
   stats.candidatesRefined += nc;
   for (let j = 0; j < nc; j++) {
-    const e = s.cands[j];
+    const e = cands[j];
     heap.push(seqs[e], estimateEx(cq, f, e, s.ipU[j], exBits), blockIndex, e);
   }
 }
