@@ -4,6 +4,7 @@
  * cluster-size refinement (ivf-build.ts); memory is the members plus their encoded blocks.
  */
 
+import { InvalidArgumentError } from "../../errors.ts";
 import { type CentroidList, openCentroidIndex } from "./centroid-list.ts";
 import type { ClusterBlock } from "./cluster-block.ts";
 import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
@@ -71,7 +72,7 @@ export function encodeMembers(
 export function blockMembers(blocks: ClusterBlock[], isLive: (seq: number) => boolean = () => true): VectorRecord[] {
   const out: VectorRecord[] = [];
   for (const b of blocks) {
-    if (b.vectors === null) throw new Error(`cluster-partition: cluster ${b.clusterId} block has no vectors part`);
+    if (b.vectors === null) throw new InvalidArgumentError(`cluster-partition: cluster ${b.clusterId} block has no vectors part`);
     for (let e = 0; e < b.count; e++) {
       if (isLive(b.seqs[e])) out.push({ seq: b.seqs[e], vector: b.vectors.subarray(e * b.dim, (e + 1) * b.dim) });
     }
