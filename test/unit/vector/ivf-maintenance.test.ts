@@ -98,8 +98,8 @@ describe("incremental IVF maintenance", async () => {
 describe("bounded-memory build", () => {
   it("spills scratch fragments and writes several objects with the same index as one batch", async () => {
     const records = () => data.slice(0, 3000).map((vector, seq) => ({ seq, vector }));
-    const one = await buildMemoryIndex(records, { dim, metric, kernels });
-    const many = await buildMemoryIndex(records, { dim, metric, kernels, batchBytes: 64 * 1024, maxObjectBytes: 8 * 1024 });
+    const one = await buildMemoryIndex(records, { dim, metric, kernels, refine: "off" });
+    const many = await buildMemoryIndex(records, { dim, metric, kernels, refine: "off", batchBytes: 64 * 1024, maxObjectBytes: 8 * 1024 });
     expect(one.built.stats.scratchFragments).toBe(0);
     expect(many.built.stats.scratchFragments).toBeGreaterThan(5);
     expect(many.objects.size).toBeGreaterThan(3);
@@ -128,9 +128,11 @@ describe("cluster-size refinement in the build", () => {
     const records = () => data.slice(0, n).map((vector, seq) => ({ seq, vector }));
     const live = (s: number): boolean => s < n;
     // a 300-vector sample allows only 25 coarse clusters; 4·√6000 ≈ 310 are wanted
-    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024, refine: true });
+    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024, refine: "ideal" });
     expect(idx.built.stats.coarseNlist).toBe(25);
     expect(idx.built.stats.nlist).toBeGreaterThan(200);
+    // and no cluster is left far above the target size
+    expect(Math.max(...idx.index.sizes)).toBeLessThan(4 * idx.index.targetClusterSize);
     expect(idx.index.targetClusterSize).toBe(Math.ceil(n / 310));
     let total = 0;
     for (let c = 0; c < idx.index.nlist; c++) {

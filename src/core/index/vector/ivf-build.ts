@@ -14,7 +14,8 @@ import { type RangeReader, memoryRangeReader } from "../../../storage/range-read
 import { type CentroidList, encodeCentroidList, openCentroidIndex } from "./centroid-list.ts";
 import type { ClusterBlockBuilder } from "./cluster-block.ts";
 import { type ClusterBlockLocation, encodeClusterObject, readClusterBlock } from "./cluster-object.ts";
-import { blockMembers, encodeMembers, partitionMembers } from "./cluster-partition.ts";
+import type { ClusterBlock } from "./cluster-block.ts";
+import { partitionMembers } from "./cluster-partition.ts";
 import { SPLIT_FACTOR } from "./ivf-maintenance.ts";
 import { type VectorMetric, prepareVector } from "./distance.ts";
 import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
@@ -52,12 +53,14 @@ export interface IvfBuildOptions {
   /** Sampled data points used to calibrate nprobe (default 32). */
   calibrationQueries?: number;
   /**
-   * Split sample-limited coarse clusters into ≈ 4·√N clusters in the merge pass (default off:
-   * measured at 100k × 768-d, 957 refined clusters needed 183 probes for the recall the 455 coarse
-   * ones reached with 43, scanning as many entries plus per-probe overhead; see docs/vector-index.md).
+   * Cluster-size refinement in the merge pass (k-means inside a coarse cluster, memory-bounded):
+   * "balance" (default) splits clusters larger than 2× the mean size into parts of the mean size
+   * (k-means on a small sample leaves very unequal clusters: at 1M × 768-d a query probed clusters
+   * 7× the mean); "ideal" splits towards the ≈ 4·√N rule; "off" keeps the k-means clusters and
+   * copies codes instead of re-encoding. See docs/vector-index.md for the measurements.
    */
-  refine?: boolean;
-  /** Memory for refining one coarse cluster into ideal-size parts (default 40 MiB). */
+  refine?: "balance" | "ideal" | "off";
+  /** Memory for refining one coarse cluster into parts (default 32 MiB). */
   refineBytes?: number;
   /** Called every 4,096 records of each pass and after each phase (progress bars, memory probes). */
   progress?: (phase: BuildPhase, done: number) => void;
@@ -97,10 +100,11 @@ export interface BuiltIvfIndex {
 export const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_OBJECT_BYTES = 8 * 1024 * 1024;
 /**
- * Memory allowed for refining one coarse cluster (its members' vectors, their rotated copy for
- * k-means twice, and the encoded parts). A larger coarse cluster is left whole for maintenance.
+ * Memory allowed for refining one coarse cluster: half for the k-means member sample (and its
+ * resident copy), half for the parts being encoded at once. Any cluster size fits: larger ones
+ * are sampled and encoded in groups of parts over repeated reads of their scratch blocks.
  */
-export const DEFAULT_REFINE_BYTES = 40 * 1024 * 1024;
+export const DEFAULT_REFINE_BYTES = 32 * 1024 * 1024;
 
 type Source = () => AsyncIterable<VectorRecord> | Iterable<VectorRecord>;
 
@@ -122,12 +126,13 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   const progress = o.progress ?? (() => {});
   progress("train", n);
 
-  // Refinement: when the sample capped the cluster count below ≈4·√N, pass 2 only routes vectors
-  // (1-bit codes + vectors into scratch) and the merge pass splits each coarse cluster into parts
-  // of the ideal size with k-means on its members, encoding once against the final centroids.
-  const idealNlist = Math.max(1, o.nlist ?? defaultClusterCount(n));
-  const refine = (o.refine ?? false) && index.nlist < idealNlist;
-  const idealSize = Math.max(1, Math.ceil(n / (refine ? idealNlist : index.nlist)));
+  // Refinement: pass 2 only routes vectors (1-bit codes + vectors into scratch) and the merge pass
+  // splits oversized coarse clusters into parts of idealSize with k-means on their members,
+  // encoding once against the final centroids (whose rows are the members' means).
+  const mode = o.refine ?? "balance";
+  const idealNlist = Math.max(index.nlist, o.nlist ?? defaultClusterCount(n));
+  const idealSize = Math.max(1, Math.ceil(n / (mode === "ideal" ? idealNlist : index.nlist)));
+  const refine = mode !== "off" && n > SPLIT_FACTOR * idealSize;
   list.targetClusterSize = idealSize;
   const scratchIndex = refine ? openCentroidIndex({ ...list, exBits: 0 }, o.kernels) : index;
   const scratchVectors = refine || withVectors;
@@ -201,13 +206,80 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
       fragments.push({ reader: memoryRangeReader(bytes), locations });
     }
     const byCluster = fragments.map((f) => new Map(f.locations.map((l) => [l.clusterId, l])));
-    const memberBytes = 16 * o.dim + 4 * index.paddedDim * 3;
     const refineBudget = o.refineBytes ?? DEFAULT_REFINE_BYTES;
     const finalEntryBytes = 8 + (index.paddedDim >> 3) * (1 + exBits) + 24 + (withVectors ? 4 * o.dim : 0);
     // a cluster larger than this is written as several blocks (in consecutive objects): k-means
     // clusters can be very unequal, and one block is held whole while it is built
     const maxBlockEntries = Math.max(1, Math.floor(maxObjectBytes / 2 / finalEntryBytes));
-    const finalEnc = createIvfEncoder(index);
+    /**
+     * Splits coarse cluster c into parts of ≈ idealSize, streaming its scratch blocks: (1) a bounded
+     * reservoir of members → k-means, (2) assign every member to a part (4 bytes each), (3) encode
+     * the parts a group at a time (a group's entries fit the budget), flushing a part's block
+     * whenever it reaches maxBlockEntries. Memory stays within refineBytes at any cluster size.
+     */
+    const refineCluster = async (c: number, reads: (() => Promise<ClusterBlock>)[]): Promise<void> => {
+      const count = coarseSizes[c];
+      const parts = count > SPLIT_FACTOR * idealSize ? Math.round(count / idealSize) : 1;
+      const P = index.paddedDim;
+      const sampleCap = Math.max(1, Math.min(count, Math.floor(refineBudget / 2 / (8 * P))));
+      const reservoir = new VectorReservoir(sampleCap, o.dim, seed + c);
+      for (const read of reads) {
+        const b = await read();
+        for (let e = 0; e < b.count; e++) reservoir.offer(b.seqs[e], b.vectors!.subarray(e * o.dim, (e + 1) * o.dim));
+      }
+      const sample: Float32Array[] = [];
+      for (let i = 0; i < reservoir.size; i++) sample.push(reservoir.data.subarray(i * o.dim, (i + 1) * o.dim));
+      const part = partitionMembers(index.rotator, o.kernels, sample, parts, seed + c);
+      const k = part.sizes.length;
+      const ids = [c];
+      for (let j = 1; j < k; j++) {
+        ids.push(index.nlist + extraCentroids.length);
+        extraCentroids.push(part.centroids.slice(j * P, (j + 1) * P));
+        finalSizes.push(0);
+      }
+      list.centroids.set(part.centroids.subarray(0, P), c * P);
+      const partIndex = openCentroidIndex({ ...list, nlist: k, sizes: part.sizes, centroids: part.centroids }, o.kernels);
+      const enc = createIvfEncoder(partIndex);
+      const assignment = new Int32Array(count);
+      const partSizes = new Uint32Array(k);
+      let i = 0;
+      for (const read of reads) {
+        const b = await read();
+        for (let e = 0; e < b.count; e++, i++) {
+          const j = k === 1 ? 0 : enc.assign(b.vectors!.subarray(e * o.dim, (e + 1) * o.dim));
+          assignment[i] = j;
+          partSizes[j]++;
+          calibrator.reassign(b.seqs[e], ids[j]);
+        }
+      }
+      for (let j = 0; j < k; j++) finalSizes[ids[j]] = partSizes[j];
+      const groupEntries = Math.max(1, Math.floor(refineBudget / 2 / finalEntryBytes));
+      for (let g0 = 0; g0 < k; ) {
+        let g1 = g0;
+        let entries = 0;
+        while (g1 < k && (g1 === g0 || entries + partSizes[g1] <= groupEntries)) entries += partSizes[g1++];
+        const builders = new Map<number, ClusterBlockBuilder>();
+        for (let j = g0; j < g1; j++) builders.set(j, newBlockBuilder(list, ids[j], withVectors));
+        i = 0;
+        for (const read of reads) {
+          const b = await read();
+          for (let e = 0; e < b.count; e++, i++) {
+            const j = assignment[i];
+            if (j < g0 || j >= g1) continue;
+            let out = builders.get(j)!;
+            enc.encodeInto(out, b.seqs[e], b.vectors!.subarray(e * o.dim, (e + 1) * o.dim), j);
+            if (out.count >= maxBlockEntries) {
+              await emit(out.finish());
+              await flush();
+              out = newBlockBuilder(list, ids[j], withVectors);
+              builders.set(j, out);
+            }
+          }
+        }
+        for (const out of builders.values()) if (out.count > 0) await emit(out.finish());
+        g0 = g1;
+      }
+    };
     for (let c = 0; c < index.nlist; c++) {
       if (coarseSizes[c] === 0) continue;
       if ((c & 63) === 0) progress("merge", c);
@@ -218,38 +290,16 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
       }
       const readBlock = (f: number, loc: ClusterBlockLocation) =>
         readClusterBlock(fragments[f].reader, loc, { withVectors: scratchVectors });
-      const fits = coarseSizes[c] * memberBytes <= refineBudget;
-      if (refine && fits) {
-        const blocks = [];
-        for (const [f, loc] of locs) blocks.push(await readBlock(f, loc));
-        const members = blockMembers(blocks);
-        const parts = members.length > SPLIT_FACTOR * idealSize ? Math.round(members.length / idealSize) : 1;
-        const prepared = members.map((m) => m.vector as Float32Array);
-        const part = partitionMembers(index.rotator, o.kernels, prepared, parts, seed + c);
-        const ids = [c];
-        for (let j = 1; j < part.sizes.length; j++) {
-          ids.push(index.nlist + extraCentroids.length);
-          extraCentroids.push(part.centroids.slice(j * index.paddedDim, (j + 1) * index.paddedDim));
-          finalSizes.push(0);
-        }
-        list.centroids.set(part.centroids.subarray(0, index.paddedDim), c * index.paddedDim);
-        for (let j = 0; j < ids.length; j++) finalSizes[ids[j]] = part.sizes[j];
-        for (let i = 0; i < members.length; i++) calibrator.reassign(members[i].seq, ids[part.assignment[i]]);
-        for (const b of encodeMembers(list, o.kernels, part, ids, members, prepared, withVectors)) await emit(b.bytes);
+      if (refine) {
+        await refineCluster(c, locs.map(([f, loc]) => () => readBlock(f, loc)));
         continue;
       }
-      // copy the codes (or, refining a cluster too large to split here, encode against its coarse
-      // centroid), one fragment block at a time, in chunks of maxBlockEntries
+      // copy the codes, one fragment block at a time, in chunks of maxBlockEntries
       let out = newBlockBuilder(index, c, withVectors);
       for (const [f, loc] of locs) {
         const block = await readBlock(f, loc);
         for (let e = 0; e < block.count; e++) {
-          if (refine) {
-            const v = block.vectors!.subarray(e * o.dim, (e + 1) * o.dim);
-            finalEnc.encodeInto(out, block.seqs[e], v, c);
-          } else {
-            out.addFrom(block, e, null);
-          }
+          out.addFrom(block, e, null);
           if (out.count >= maxBlockEntries) {
             await emit(out.finish());
             await flush();
