@@ -60,7 +60,7 @@ export interface IvfBuildOptions {
    * copies codes instead of re-encoding. See docs/vector-index.md for the measurements.
    */
   refine?: "balance" | "ideal" | "off";
-  /** Memory for refining one coarse cluster into parts (default 32 MiB). */
+  /** Memory for refining one coarse cluster into parts (default 24 MiB). */
   refineBytes?: number;
   /** Called every 4,096 records of each pass and after each phase (progress bars, memory probes). */
   progress?: (phase: BuildPhase, done: number) => void;
@@ -104,7 +104,7 @@ export const DEFAULT_MAX_OBJECT_BYTES = 8 * 1024 * 1024;
  * resident copy), half for the parts being encoded at once. Any cluster size fits: larger ones
  * are sampled and encoded in groups of parts over repeated reads of their scratch blocks.
  */
-export const DEFAULT_REFINE_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_REFINE_BYTES = 24 * 1024 * 1024;
 
 type Source = () => AsyncIterable<VectorRecord> | Iterable<VectorRecord>;
 
