@@ -124,8 +124,13 @@ export class ClusterBlockBuilder {
     return this.n;
   }
 
-  private grow(): void {
-    const cap = Math.max(16, this.cap * 2);
+  /** Pre-sizes the builder for `entries` entries (no doubling slack when the count is known). */
+  reserve(entries: number): void {
+    if (entries > this.cap) this.grow(entries);
+  }
+
+  private grow(to = 0): void {
+    const cap = Math.max(16, this.cap * 2, to);
     const grow = <T extends Float64Array | Float32Array | Uint8Array>(old: T, make: (len: number) => T, per: number): T => {
       const next = make(cap * per);
       next.set(old);

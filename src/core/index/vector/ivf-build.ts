@@ -15,7 +15,7 @@ import { type CentroidList, encodeCentroidList, openCentroidIndex } from "./cent
 import type { ClusterBlockBuilder } from "./cluster-block.ts";
 import { type ClusterBlockLocation, encodeClusterObject, readClusterBlock } from "./cluster-object.ts";
 import type { ClusterBlock } from "./cluster-block.ts";
-import { partitionMembers } from "./cluster-partition.ts";
+import { trainKMeansOn } from "./kmeans.ts";
 import { SPLIT_FACTOR } from "./ivf-maintenance.ts";
 import { type VectorMetric, prepareVector } from "./distance.ts";
 import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
@@ -150,6 +150,7 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   let builders = new Map<number, ClusterBlockBuilder>();
   let inBatch = 0;
   let done = 0;
+  let scratchFragments = 0;
   const finishBatch = (): Uint8Array[] => {
     const ids = [...builders.keys()].sort((a, b) => a - b);
     const blocks = ids.map((id) => builders.get(id)!.finish());
@@ -172,6 +173,7 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     if (++inBatch >= batchEntries) {
       const { bytes, locations } = encodeClusterObject(finishBatch());
       fragments.push({ reader: await sink.putScratch(bytes), locations });
+      scratchFragments++;
     }
   }
   const encodeMs = now() - t;
@@ -196,14 +198,15 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   };
   const finalSizes: number[] = Array.from(coarseSizes);
   const extraCentroids: Float32Array[] = [];
-  const scratchFragments = fragments.length;
   if (!refine && fragments.length === 0) {
     for (const bytes of finishBatch()) await emit(bytes);
   } else {
     if (inBatch > 0) {
-      // the last batch stays in memory: it is read like any other fragment
+      // the last batch is spilled too: holding it through the merge pass would cost a batch of memory
       const { bytes, locations } = encodeClusterObject(finishBatch());
-      fragments.push({ reader: memoryRangeReader(bytes), locations });
+      const spill = fragments.length > 0;
+      fragments.push({ reader: spill ? await sink.putScratch(bytes) : memoryRangeReader(bytes), locations });
+      if (spill) scratchFragments++;
     }
     const byCluster = fragments.map((f) => new Map(f.locations.map((l) => [l.clusterId, l])));
     const refineBudget = o.refineBytes ?? DEFAULT_REFINE_BYTES;
@@ -221,15 +224,23 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
       const count = coarseSizes[c];
       const parts = count > SPLIT_FACTOR * idealSize ? Math.round(count / idealSize) : 1;
       const P = index.paddedDim;
+      // the sample is rotated in place (when P = dim) and handed to the kernels: one resident copy
       const sampleCap = Math.max(1, Math.min(count, Math.floor(refineBudget / 2 / (8 * P))));
-      const reservoir = new VectorReservoir(sampleCap, o.dim, seed + c);
+      let reservoir: VectorReservoir | null = new VectorReservoir(sampleCap, o.dim, seed + c);
       for (const read of reads) {
         const b = await read();
         for (let e = 0; e < b.count; e++) reservoir.offer(b.seqs[e], b.vectors!.subarray(e * o.dim, (e + 1) * o.dim));
       }
-      const sample: Float32Array[] = [];
-      for (let i = 0; i < reservoir.size; i++) sample.push(reservoir.data.subarray(i * o.dim, (i + 1) * o.dim));
-      const part = partitionMembers(index.rotator, o.kernels, sample, parts, seed + c);
+      const rows = reservoir.size;
+      const rotated = P === o.dim ? reservoir.data : new Float32Array(rows * P);
+      const tmp = new Float64Array(P);
+      for (let r = 0; r < rows; r++) {
+        index.rotator.rotate(reservoir.data.subarray(r * o.dim, (r + 1) * o.dim), tmp);
+        for (let d = 0; d < P; d++) rotated[r * P + d] = tmp[d];
+      }
+      const matrix = o.kernels.createMatrix(rotated, rows, P);
+      reservoir = null;
+      const part = trainKMeansOn(matrix, parts, { seed: seed + c });
       const k = part.sizes.length;
       const ids = [c];
       for (let j = 1; j < k; j++) {
@@ -259,7 +270,11 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
         let entries = 0;
         while (g1 < k && (g1 === g0 || entries + partSizes[g1] <= groupEntries)) entries += partSizes[g1++];
         const builders = new Map<number, ClusterBlockBuilder>();
-        for (let j = g0; j < g1; j++) builders.set(j, newBlockBuilder(list, ids[j], withVectors));
+        for (let j = g0; j < g1; j++) {
+          const b = newBlockBuilder(list, ids[j], withVectors);
+          b.reserve(Math.min(partSizes[j], maxBlockEntries));
+          builders.set(j, b);
+        }
         i = 0;
         for (const read of reads) {
           const b = await read();
@@ -272,6 +287,7 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
               await emit(out.finish());
               await flush();
               out = newBlockBuilder(list, ids[j], withVectors);
+              out.reserve(Math.min(partSizes[j], maxBlockEntries));
               builders.set(j, out);
             }
           }
