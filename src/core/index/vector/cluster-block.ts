@@ -1,0 +1,333 @@
+/**
+ * The cluster block: one cluster's quantized entries laid out for a fast scan, plus an optional
+ * trailing part with the full-precision vectors that only a rerank (or a split) reads. Owns the
+ * bytes and the in-memory view (ClusterBlock); not how blocks are grouped into objects
+ * (cluster-object.ts) nor how entries are encoded (rabitq-encoder.ts).
+ *
+ * Scan part (little-endian; every section starts 16-byte aligned from the block start, so typed
+ * arrays and v128 loads can view it in place):
+ *
+ *   0      4   magic "EVCB"
+ *   4      2   format version (1)
+ *   6      2   flags: bit 0 = vectors part present
+ *   8      4   clusterId
+ *   12     4   n (entries)
+ *   16     2   dim D          18  2  paddedDim P (multiple of 128)
+ *   20     1   exBits b       21  1  metric code      22  2  reserved (0)
+ *   24     4   scanBytes      28  4  vectorBytes (0 when absent)
+ *   32     8n  seq: float64[n] (unsigned integers < 2^53, the join key to documents)
+ *   a16   Pn/8 code1: n sign-bit codes of P/8 bytes
+ *   a16   24n  factors: float32 columns add | rescale1 | error1 | rescaleEx | popcount | sumU
+ *   a16  bPn/8 ex: per entry b bit planes of P/8 bytes
+ *   a16   16   footer: crc32 of bytes [0, footer) | u32 0 | u32 0 | magic "EVCB"
+ *
+ * Vectors part (at scanBytes, present when flag bit 0 is set):
+ *
+ *   0     4nD  vectors: float32[n][D], as stored (unit length under cosine), in entry order
+ *   a16   16   footer: crc32 of the vectors bytes | u32 n | u32 D | magic "EVCV"
+ *
+ * The vectors part has its own checksum because it is read separately; single rows fetched for a
+ * rerank cannot be verified (their bytes are a slice of a checked object in the common case).
+ */
+
+import { crc32 } from "../../codec/crc32.ts";
+import { DataCorruptionError, InvalidArgumentError } from "../../errors.ts";
+import { type VectorMetric, metricCode, metricFromCode } from "./distance.ts";
+import { FACTOR_COUNT, type EntryCode } from "./rabitq-encoder.ts";
+import type { FactorColumns } from "./rabitq-query.ts";
+
+export const CLUSTER_BLOCK_MAGIC = 0x42435645; // "EVCB"
+export const CLUSTER_VECTORS_MAGIC = 0x56435645; // "EVCV"
+export const CLUSTER_BLOCK_VERSION = 1;
+const HEADER_BYTES = 32;
+const FOOTER_BYTES = 16;
+const MAX_SEQ = 2 ** 53;
+
+export interface ClusterBlock {
+  readonly clusterId: number;
+  readonly count: number;
+  readonly dim: number;
+  readonly paddedDim: number;
+  readonly exBits: number;
+  readonly metric: VectorMetric;
+  readonly seqs: Float64Array;
+  readonly code1: Uint8Array;
+  readonly factors: FactorColumns;
+  readonly ex: Uint8Array;
+  /** Whether the block was written with a vectors part. */
+  readonly hasVectors: boolean;
+  /** Full-precision vectors (count × dim) when the decoded bytes included the vectors part. */
+  readonly vectors: Float32Array | null;
+  readonly scanBytes: number;
+  readonly vectorBytes: number;
+}
+
+interface Layout {
+  seq: number;
+  code1: number;
+  factors: number;
+  ex: number;
+  footer: number;
+  scanBytes: number;
+  vectorBytes: number;
+}
+
+const a16 = (n: number): number => (n + 15) & ~15;
+
+function layout(n: number, dim: number, paddedDim: number, exBits: number, withVectors: boolean): Layout {
+  const codeBytes = paddedDim >> 3;
+  const seq = HEADER_BYTES;
+  const code1 = a16(seq + 8 * n);
+  const factors = a16(code1 + codeBytes * n);
+  const ex = a16(factors + 4 * FACTOR_COUNT * n);
+  const footer = a16(ex + exBits * codeBytes * n);
+  const scanBytes = footer + FOOTER_BYTES;
+  const vectorBytes = withVectors ? a16(4 * n * dim) + FOOTER_BYTES : 0;
+  return { seq, code1, factors, ex, footer, scanBytes, vectorBytes };
+}
+
+/** Accumulates entries of one cluster and serializes them as a block. */
+export class ClusterBlockBuilder {
+  readonly clusterId: number;
+  readonly dim: number;
+  readonly paddedDim: number;
+  readonly exBits: number;
+  readonly metric: VectorMetric;
+  readonly withVectors: boolean;
+  private readonly codeBytes: number;
+  private n = 0;
+  private cap = 0;
+  private seqs = new Float64Array(0);
+  private code1 = new Uint8Array(0);
+  private factors = new Float32Array(0);
+  private ex = new Uint8Array(0);
+  private vectors = new Float32Array(0);
+
+  constructor(opts: {
+    clusterId: number;
+    dim: number;
+    paddedDim: number;
+    exBits: number;
+    metric: VectorMetric;
+    withVectors: boolean;
+  }) {
+    this.clusterId = opts.clusterId;
+    this.dim = opts.dim;
+    this.paddedDim = opts.paddedDim;
+    this.exBits = opts.exBits;
+    this.metric = opts.metric;
+    this.withVectors = opts.withVectors;
+    this.codeBytes = opts.paddedDim >> 3;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** Pre-sizes the builder for `entries` entries (no doubling slack when the count is known). */
+  reserve(entries: number): void {
+    if (entries > this.cap) this.grow(entries);
+  }
+
+  private grow(to = 0): void {
+    const cap = Math.max(16, this.cap * 2, to);
+    const grow = <T extends Float64Array | Float32Array | Uint8Array>(old: T, make: (len: number) => T, per: number): T => {
+      const next = make(cap * per);
+      next.set(old);
+      return next;
+    };
+    this.seqs = grow(this.seqs, (l) => new Float64Array(l), 1);
+    this.code1 = grow(this.code1, (l) => new Uint8Array(l), this.codeBytes);
+    this.factors = grow(this.factors, (l) => new Float32Array(l), FACTOR_COUNT);
+    this.ex = grow(this.ex, (l) => new Uint8Array(l), this.codeBytes * this.exBits);
+    if (this.withVectors) this.vectors = grow(this.vectors, (l) => new Float32Array(l), this.dim);
+    this.cap = cap;
+  }
+
+  /** Adds a freshly encoded entry (factors in encoder slot order). */
+  add(seq: number, code: EntryCode, vector: Float32Array | null): void {
+    checkSeq(seq);
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.seqs[i] = seq;
+    this.code1.set(code.code1, i * this.codeBytes);
+    this.ex.set(code.ex, i * this.codeBytes * this.exBits);
+    for (let f = 0; f < FACTOR_COUNT; f++) this.factors[i * FACTOR_COUNT + f] = code.factors[f];
+    this.setVector(i, vector);
+  }
+
+  /** Copies entry `e` of an existing block of the same cluster layout (merges re-use codes as is). */
+  addFrom(block: ClusterBlock, e: number, vector: Float32Array | null): void {
+    if (block.paddedDim !== this.paddedDim || block.exBits !== this.exBits || block.dim !== this.dim) {
+      throw new InvalidArgumentError(
+        `cluster-block: cannot merge a block of P=${block.paddedDim} b=${block.exBits} into P=${this.paddedDim} b=${this.exBits}`,
+      );
+    }
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    const cb = this.codeBytes;
+    const xb = cb * this.exBits;
+    this.seqs[i] = block.seqs[e];
+    this.code1.set(block.code1.subarray(e * cb, (e + 1) * cb), i * cb);
+    this.ex.set(block.ex.subarray(e * xb, (e + 1) * xb), i * xb);
+    const f = block.factors;
+    const o = i * FACTOR_COUNT;
+    this.factors[o] = f.add[e];
+    this.factors[o + 1] = f.rescale1[e];
+    this.factors[o + 2] = f.error1[e];
+    this.factors[o + 3] = f.rescaleEx[e];
+    this.factors[o + 4] = f.popcount[e];
+    this.factors[o + 5] = f.sumU[e];
+    this.setVector(i, vector ?? (block.vectors ? block.vectors.subarray(e * this.dim, (e + 1) * this.dim) : null));
+  }
+
+  private setVector(i: number, vector: Float32Array | null): void {
+    if (!this.withVectors) return;
+    if (vector === null || vector.length !== this.dim) {
+      throw new InvalidArgumentError(`cluster-block: entry ${i} needs a ${this.dim}-d vector for the vectors part`);
+    }
+    this.vectors.set(vector, i * this.dim);
+  }
+
+  /** Serializes scan part and (when enabled) vectors part into one buffer. */
+  finish(): Uint8Array {
+    const n = this.n;
+    const L = layout(n, this.dim, this.paddedDim, this.exBits, this.withVectors);
+    const out = new Uint8Array(L.scanBytes + L.vectorBytes);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, CLUSTER_BLOCK_MAGIC, true);
+    dv.setUint16(4, CLUSTER_BLOCK_VERSION, true);
+    dv.setUint16(6, this.withVectors ? 1 : 0, true);
+    dv.setUint32(8, this.clusterId, true);
+    dv.setUint32(12, n, true);
+    dv.setUint16(16, this.dim, true);
+    dv.setUint16(18, this.paddedDim, true);
+    dv.setUint8(20, this.exBits);
+    dv.setUint8(21, metricCode(this.metric));
+    dv.setUint32(24, L.scanBytes, true);
+    dv.setUint32(28, L.vectorBytes, true);
+    new Float64Array(out.buffer, L.seq, n).set(this.seqs.subarray(0, n));
+    out.set(this.code1.subarray(0, n * this.codeBytes), L.code1);
+    const cols = new Float32Array(out.buffer, L.factors, n * FACTOR_COUNT);
+    for (let f = 0; f < FACTOR_COUNT; f++) {
+      for (let i = 0; i < n; i++) cols[f * n + i] = this.factors[i * FACTOR_COUNT + f];
+    }
+    out.set(this.ex.subarray(0, n * this.codeBytes * this.exBits), L.ex);
+    dv.setUint32(L.footer, crc32(out.subarray(0, L.footer)), true);
+    dv.setUint32(L.footer + 12, CLUSTER_BLOCK_MAGIC, true);
+    if (this.withVectors) {
+      const v0 = L.scanBytes;
+      new Float32Array(out.buffer, v0, n * this.dim).set(this.vectors.subarray(0, n * this.dim));
+      const vf = v0 + L.vectorBytes - FOOTER_BYTES;
+      dv.setUint32(vf, crc32(out.subarray(v0, v0 + 4 * n * this.dim)), true);
+      dv.setUint32(vf + 4, n, true);
+      dv.setUint32(vf + 8, this.dim, true);
+      dv.setUint32(vf + 12, CLUSTER_VECTORS_MAGIC, true);
+    }
+    return out;
+  }
+}
+
+function checkSeq(seq: number): void {
+  if (!Number.isInteger(seq) || seq < 0 || seq >= MAX_SEQ) {
+    throw new InvalidArgumentError(`cluster-block: seq ${seq} is not an unsigned integer below 2^53`);
+  }
+}
+
+export interface DecodeBlockOptions {
+  /** Verify the crc32 footers (default true; callers cache decoded blocks, so this runs once). */
+  verify?: boolean;
+}
+
+/**
+ * Decodes a block from its scan part alone, or scan part + vectors part. Views the bytes in place
+ * when they are 16-byte aligned (copies otherwise).
+ */
+export function decodeClusterBlock(input: Uint8Array | ArrayBuffer, opts: DecodeBlockOptions = {}): ClusterBlock {
+  let bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  if (bytes.byteOffset % 16 !== 0) bytes = bytes.slice();
+  if (bytes.byteLength < HEADER_BYTES + FOOTER_BYTES) {
+    throw new DataCorruptionError(`cluster-block: ${bytes.byteLength} bytes is too short for a block`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = dv.getUint32(0, true);
+  if (magic !== CLUSTER_BLOCK_MAGIC) {
+    throw new DataCorruptionError(`cluster-block: bad magic 0x${magic.toString(16)}`);
+  }
+  const version = dv.getUint16(4, true);
+  if (version !== CLUSTER_BLOCK_VERSION) {
+    throw new DataCorruptionError(`cluster-block: unsupported format version ${version}`);
+  }
+  const flags = dv.getUint16(6, true);
+  const clusterId = dv.getUint32(8, true);
+  const n = dv.getUint32(12, true);
+  const dim = dv.getUint16(16, true);
+  const paddedDim = dv.getUint16(18, true);
+  const exBits = dv.getUint8(20);
+  const metric = metricFromCode(dv.getUint8(21));
+  const scanBytes = dv.getUint32(24, true);
+  const vectorBytes = dv.getUint32(28, true);
+  const hasVectors = (flags & 1) === 1;
+  const L = layout(n, dim, paddedDim, exBits, hasVectors);
+  if (L.scanBytes !== scanBytes || L.vectorBytes !== vectorBytes || bytes.byteLength < scanBytes) {
+    throw new DataCorruptionError(
+      `cluster-block: cluster ${clusterId} header sizes (scan ${scanBytes}, vectors ${vectorBytes}) do not match n=${n} (got ${bytes.byteLength} bytes)`,
+    );
+  }
+  const verify = opts.verify ?? true;
+  if (verify) {
+    const want = dv.getUint32(L.footer, true);
+    const got = crc32(bytes.subarray(0, L.footer));
+    if (want !== got || dv.getUint32(L.footer + 12, true) !== CLUSTER_BLOCK_MAGIC) {
+      throw new DataCorruptionError(`cluster-block: crc mismatch in cluster ${clusterId} (expected ${want}, got ${got})`);
+    }
+  }
+  const buf = bytes.buffer;
+  const o = bytes.byteOffset;
+  const codeBytes = paddedDim >> 3;
+  const col = (f: number): Float32Array => new Float32Array(buf, o + L.factors + 4 * f * n, n);
+  let vectors: Float32Array | null = null;
+  if (hasVectors && bytes.byteLength >= scanBytes + vectorBytes) {
+    const v0 = scanBytes;
+    if (verify) {
+      const vf = v0 + vectorBytes - FOOTER_BYTES;
+      const want = dv.getUint32(vf, true);
+      const got = crc32(bytes.subarray(v0, v0 + 4 * n * dim));
+      if (want !== got || dv.getUint32(vf + 12, true) !== CLUSTER_VECTORS_MAGIC) {
+        throw new DataCorruptionError(
+          `cluster-block: vectors crc mismatch in cluster ${clusterId} (expected ${want}, got ${got})`,
+        );
+      }
+    }
+    vectors = new Float32Array(buf, o + v0, n * dim);
+  }
+  return {
+    clusterId,
+    count: n,
+    dim,
+    paddedDim,
+    exBits,
+    metric,
+    seqs: new Float64Array(buf, o + L.seq, n),
+    code1: new Uint8Array(buf, o + L.code1, n * codeBytes),
+    factors: {
+      add: col(0),
+      rescale1: col(1),
+      error1: col(2),
+      rescaleEx: col(3),
+      popcount: col(4),
+      sumU: col(5),
+    },
+    ex: new Uint8Array(buf, o + L.ex, n * codeBytes * exBits),
+    hasVectors,
+    vectors,
+    scanBytes,
+    vectorBytes,
+  };
+}
+
+/** Byte range of row `e`'s vector inside the vectors part, relative to the block start. */
+export function vectorRowRange(block: Pick<ClusterBlock, "scanBytes" | "dim">, e: number): [number, number] {
+  const start = block.scanBytes + 4 * e * block.dim;
+  return [start, start + 4 * block.dim];
+}

@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly SIMD implementation of VectorKernels over a precompiled module (kernels.wasm,
+ * built from assembly/kernels.ts). Owns instance memory layout and the copies in and out; the
+ * arithmetic contract is in kernels.ts. Takes a WebAssembly.Module because Workers refuse to
+ * compile Wasm at run time: workerd imports the .wasm as a module, Node compiles the same bytes.
+ */
+
+import type { F32Matrix, VectorKernels } from "./kernels.ts";
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  binaryDot4(codes: number, count: number, codeBytes: number, planes: number, out: number): void;
+  codeDotU8(codes1: number, ex: number, n: number, exBits: number, codeBytes: number, qPlanes: number, out: number): void;
+  l2Rows(mat: number, rows: number, dim: number, q: number, out: number): void;
+  dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
+}
+
+/** Everything below this offset is left to the module's own (empty) static data. */
+const HEAP_START = 65536;
+const PAGE_BYTES = 65536;
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+class Arena {
+  readonly ex: KernelExports;
+  constructor(module: WebAssembly.Module) {
+    this.ex = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  }
+  /** Makes [HEAP_START, HEAP_START + bytes) addressable and returns the memory buffer. */
+  reserve(bytes: number): ArrayBuffer {
+    const need = HEAP_START + bytes;
+    const have = this.ex.memory.buffer.byteLength;
+    if (need > have) this.ex.memory.grow(Math.ceil((need - have) / PAGE_BYTES));
+    return this.ex.memory.buffer;
+  }
+}
+
+export function createWasmKernels(module: WebAssembly.Module): VectorKernels {
+  const scratch = new Arena(module);
+  return {
+    kind: "wasm",
+    binaryDot4(codes, count, codeBytes, planes4, out) {
+      const codesLen = count * codeBytes;
+      const pPlanes = HEAP_START + align16(codesLen);
+      const pOut = pPlanes + 4 * codeBytes;
+      const buf = scratch.reserve(pOut + count * 4 - HEAP_START);
+      const mem = new Uint8Array(buf);
+      mem.set(codes.subarray(0, codesLen), HEAP_START);
+      mem.set(planes4.subarray(0, 4 * codeBytes), pPlanes);
+      scratch.ex.binaryDot4(HEAP_START, count, codeBytes, pPlanes, pOut);
+      out.set(new Int32Array(buf, pOut, count));
+    },
+    codeDotU8(codes1, ex, exBits, codeBytes, entries, n, _q8, q8Planes, out) {
+      const exBytes = exBits * codeBytes;
+      const pEx = HEAP_START + n * codeBytes;
+      const pPlanes = pEx + n * exBytes;
+      const pOut = pPlanes + 8 * codeBytes;
+      const buf = scratch.reserve(pOut + n * 4 - HEAP_START);
+      const mem = new Uint8Array(buf);
+      for (let j = 0; j < n; j++) {
+        const e = entries[j];
+        mem.set(codes1.subarray(e * codeBytes, (e + 1) * codeBytes), HEAP_START + j * codeBytes);
+        if (exBytes > 0) mem.set(ex.subarray(e * exBytes, (e + 1) * exBytes), pEx + j * exBytes);
+      }
+      mem.set(q8Planes.subarray(0, 8 * codeBytes), pPlanes);
+      scratch.ex.codeDotU8(HEAP_START, pEx, n, exBits, codeBytes, pPlanes, pOut);
+      out.set(new Int32Array(buf, pOut, n));
+    },
+    createMatrix(data, rows, dim) {
+      return createWasmMatrix(module, data, rows, dim);
+    },
+  };
+}
+
+/** A matrix resident in its own instance's memory, so repeated batches copy only the query. */
+function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: number, dim: number): F32Matrix {
+  const arena = new Arena(module);
+  const matBytes = rows * dim * 4;
+  const pQuery = HEAP_START + align16(matBytes);
+  const pOut = pQuery + align16(dim * 4);
+  const buf = arena.reserve(pOut + rows * 4 - HEAP_START);
+  const mat = new Float32Array(buf, HEAP_START, rows * dim);
+  mat.set(data.subarray(0, rows * dim));
+  const q = new Float32Array(buf, pQuery, dim);
+  const res = new Float32Array(buf, pOut, rows);
+  return {
+    rows,
+    dim,
+    l2(query, out) {
+      q.set(query.subarray(0, dim));
+      arena.ex.l2Rows(HEAP_START, rows, dim, pQuery, pOut);
+      out.set(res);
+    },
+    dot(query, out) {
+      q.set(query.subarray(0, dim));
+      arena.ex.dotRows(HEAP_START, rows, dim, pQuery, pOut);
+      out.set(res);
+    },
+    row: (r) => mat.subarray(r * dim, (r + 1) * dim),
+  };
+}

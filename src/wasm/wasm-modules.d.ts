@@ -1,0 +1,5 @@
+// wrangler and the vitest pool import a .wasm file as a compiled WebAssembly.Module.
+declare module "*.wasm" {
+  const module: WebAssembly.Module;
+  export default module;
+}

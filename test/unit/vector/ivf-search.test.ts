@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "../../../src/core/errors.ts";
+import { type VectorMetric, prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
+import { searchIvf } from "../../../src/core/index/vector/ivf-search.ts";
+import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
+import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
+import { clusteredData } from "../../helpers/vector-data.ts";
+import { buildMemoryIndex, exactTopK, recallAt } from "../../helpers/vector-index.ts";
+
+const kernels = vectorKernels();
+
+function dataset(n: number, dim: number, metric: VectorMetric, nq: number, seed = 3) {
+  const gen = clusteredData({ dim, clusters: Math.max(8, Math.round(n / 150)), seed, normalize: metric === "cosine" });
+  const data = Array.from({ length: n }, (_, i) => prepareVector(gen(i), dim, metric));
+  const queries = Array.from({ length: nq }, (_, i) => prepareVector(gen(n + 100_000 + i), dim, metric));
+  return { data, queries, records: () => data.map((vector, seq) => ({ seq, vector })) };
+}
+
+describe("IVF + RaBitQ search at default settings", () => {
+  // cosine at a few tens of thousands of vectors runs in ivf-recall.test.ts (its own file: time)
+  const cases: [VectorMetric, number, number][] = [
+    ["euclidean_squared", 10_000, 64],
+    ["dot_product", 10_000, 64],
+  ];
+  for (const [metric, n, dim] of cases) {
+    it(`reaches recall@10 ≥ 0.95 without rerank (${metric}, ${n} × ${dim})`, async () => {
+      const { data, queries, records } = dataset(n, dim, metric, 60);
+      const idx = await buildMemoryIndex(records, { dim, metric, kernels });
+      let recall = 0;
+      for (const q of queries) {
+        const r = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster });
+        expect(r.results.length).toBe(10);
+        expect(r.stats.clustersProbed).toBe(idx.index.nprobe);
+        recall += recallAt(
+          r.results.map((x) => x.seq),
+          exactTopK(q, data, 10, (a, b) => preparedDistance(a, b, metric)),
+        );
+      }
+      expect(recall / queries.length).toBeGreaterThanOrEqual(0.95);
+    });
+  }
+});
+
+describe("IVF search semantics", async () => {
+  const dim = 48;
+  const { data, queries, records } = dataset(6000, dim, "cosine", 20, 9);
+  const idx = await buildMemoryIndex(records, { dim, metric: "cosine", kernels });
+  const dist = (a: Float32Array, b: Float32Array): number => preparedDistance(a, b, "cosine");
+
+  it("applies filters inside the scan: every result passes and the slots are filled", async () => {
+    let recall = 0;
+    for (const q of queries) {
+      const filter = (seq: number): boolean => seq % 3 === 0;
+      const r = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, filter, nprobe: idx.index.nprobe * 2 });
+      expect(r.results.length).toBe(10);
+      for (const x of r.results) expect(x.seq % 3).toBe(0);
+      expect(r.stats.candidatesExcluded).toBeGreaterThan(0);
+      recall += recallAt(r.results.map((x) => x.seq), exactTopK(q, data, 10, dist, filter));
+    }
+    expect(recall / queries.length).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("never returns a deleted entry, and deleting the best ones promotes the next", async () => {
+    const q = queries[0];
+    const before = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster });
+    const dead = new Set(before.results.slice(0, 5).map((x) => x.seq));
+    const after = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, isLive: (s) => !dead.has(s) });
+    expect(after.results.length).toBe(10);
+    for (const x of after.results) expect(dead.has(x.seq)).toBe(false);
+    expect(after.results.slice(0, 5).map((x) => x.seq)).toEqual(before.results.slice(5).map((x) => x.seq));
+  });
+
+  it("returns exact distances with a rerank and is deterministic", async () => {
+    for (const q of queries.slice(0, 5)) {
+      const a = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, rerank: true });
+      const b = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, rerank: true });
+      expect(b).toEqual(a);
+      expect(a.stats.candidatesReranked).toBeGreaterThanOrEqual(10);
+      for (const x of a.results) expect(x.distance).toBeCloseTo(dist(q, data[x.seq]), 5);
+      for (let i = 1; i < a.results.length; i++) expect(a.results[i].distance).toBeGreaterThanOrEqual(a.results[i - 1].distance);
+    }
+  });
+
+  it("uses fetchVectors for the rerank when given", async () => {
+    let asked = 0;
+    const r = await searchIvf({
+      query: queries[1],
+      k: 5,
+      centroids: idx.index,
+      readCluster: idx.readCluster,
+      rerank: {
+        candidates: 20,
+        fetchVectors: async (cands) => {
+          asked += cands.length;
+          return cands.map((c) => data[c.seq]);
+        },
+      },
+    });
+    expect(asked).toBe(20);
+    expect(r.results.length).toBe(5);
+    for (const x of r.results) expect(x.distance).toBeCloseTo(dist(queries[1], data[x.seq]), 5);
+  });
+
+  it("rejects a wrong metric, dimension or k", async () => {
+    const base = { centroids: idx.index, readCluster: idx.readCluster };
+    await expect(searchIvf({ ...base, query: queries[0], k: 10, metric: "dot_product" })).rejects.toThrow(InvalidArgumentError);
+    await expect(searchIvf({ ...base, query: new Float32Array(dim + 1), k: 10 })).rejects.toThrow(/dimensions/);
+    await expect(searchIvf({ ...base, query: queries[0], k: 0 })).rejects.toThrow(InvalidArgumentError);
+  });
+});
+
+describe("TS and Wasm kernels through the whole pipeline", () => {
+  it("build identical centroid lists and blocks, and return identical results", async () => {
+    const dim = 40;
+    const { queries, records } = dataset(1500, dim, "euclidean_squared", 5, 21);
+    const a = await buildMemoryIndex(records, { dim, metric: "euclidean_squared", kernels });
+    const b = await buildMemoryIndex(records, { dim, metric: "euclidean_squared", kernels: tsKernels });
+    expect(b.built.centroidListBytes).toEqual(a.built.centroidListBytes);
+    expect([...b.objects.values()]).toEqual([...a.objects.values()]);
+    for (const q of queries) {
+      const ra = await searchIvf({ query: q, k: 10, centroids: a.index, readCluster: a.readCluster });
+      const rb = await searchIvf({ query: q, k: 10, centroids: b.index, readCluster: b.readCluster });
+      expect(rb).toEqual(ra);
+    }
+  });
+});
+
+describe("flat (exact) search", () => {
+  it("matches the brute-force reference, with filters and deletions applied first", async () => {
+    const { flatSearch } = await import("../../../src/core/index/vector/flat-search.ts");
+    const { data, queries, records } = dataset(500, 16, "dot_product", 3, 5);
+    for (const q of queries) {
+      const keep = (s: number): boolean => s % 2 === 1;
+      const r = flatSearch({ query: q, k: 7, metric: "dot_product", dim: 16, records: records(), filter: keep, isLive: (s) => s !== 3 });
+      expect(r.results.map((x) => x.seq)).toEqual(exactTopK(q, data, 7, (a, b) => preparedDistance(a, b, "dot_product"), (s) => keep(s) && s !== 3));
+      expect(r.scanned).toBe(249);
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
+import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
+import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
+
+const wasm = vectorKernels();
+
+function randomBytes(n: number, seed: number, density = 0.5): Uint8Array {
+  const rng = createRng(seed);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let k = 0; k < 8; k++) if (rng.next() < density) b |= 1 << k;
+    out[i] = b;
+  }
+  return out;
+}
+
+function planesOf(values: Uint8Array, bits: number, codeBytes: number): Uint8Array {
+  const planes = new Uint8Array(bits * codeBytes);
+  for (let i = 0; i < values.length; i++) {
+    for (let k = 0; k < bits; k++) if ((values[i] >> k) & 1) planes[k * codeBytes + (i >> 3)] |= 1 << (i & 7);
+  }
+  return planes;
+}
+
+describe("vector kernels: TS reference == Wasm SIMD", () => {
+  it("loads the Wasm module in workerd", () => {
+    expect(wasm.kind).toBe("wasm");
+  });
+
+  for (const P of [128, 384, 768, 1536]) {
+    it(`binaryDot4 is identical at P=${P} and matches a naive count`, () => {
+      const cb = P / 8;
+      const n = 257;
+      const codes = randomBytes(n * cb, P);
+      const rng = createRng(P + 1);
+      const q = new Uint8Array(P);
+      for (let i = 0; i < P; i++) q[i] = rng.nextInt(16);
+      const planes = planesOf(q, 4, cb);
+      const a = new Int32Array(n);
+      const b = new Int32Array(n);
+      tsKernels.binaryDot4(codes, n, cb, planes, a);
+      wasm.binaryDot4(codes, n, cb, planes, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+      for (const e of [0, 100, 256]) {
+        let s = 0;
+        for (let i = 0; i < P; i++) if ((codes[e * cb + (i >> 3)] >> (i & 7)) & 1) s += q[i];
+        expect(a[e]).toBe(s);
+      }
+    });
+  }
+
+  for (const exBits of [0, 1, 3, 5, 8]) {
+    it(`codeDotU8 is identical with exBits=${exBits} and matches Σ u·q`, () => {
+      const P = 768;
+      const cb = P / 8;
+      const n = 64;
+      const code1 = randomBytes(n * cb, 11);
+      const ex = randomBytes(n * cb * exBits, 12, 0.3);
+      const rng = createRng(13);
+      const q8 = new Uint8Array(P);
+      for (let i = 0; i < P; i++) q8[i] = rng.nextInt(256);
+      const q8Planes = planesOf(q8, 8, cb);
+      const entries = Int32Array.from([5, 0, 63, 17, 17, 40]);
+      const a = new Int32Array(entries.length);
+      const b = new Int32Array(entries.length);
+      tsKernels.codeDotU8(code1, ex, exBits, cb, entries, entries.length, q8, q8Planes, a);
+      wasm.codeDotU8(code1, ex, exBits, cb, entries, entries.length, q8, q8Planes, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+      const e = entries[2];
+      let s = 0;
+      for (let i = 0; i < P; i++) {
+        let u = ((code1[e * cb + (i >> 3)] >> (i & 7)) & 1) << exBits;
+        for (let j = 0; j < exBits; j++) u += ((ex[(e * exBits + j) * cb + (i >> 3)] >> (i & 7)) & 1) << j;
+        s += u * q8[i];
+      }
+      expect(a[2]).toBe(s);
+    });
+  }
+
+  for (const dim of [128, 768, 101]) {
+    it(`f32 l2 and dot rows are bitwise identical at dim=${dim}`, () => {
+      const rows = 50;
+      const rng = createRng(dim);
+      const m = new Float32Array(rows * dim);
+      for (let i = 0; i < m.length; i++) m[i] = rng.nextGaussian();
+      const q = new Float32Array(dim);
+      for (let i = 0; i < dim; i++) q[i] = rng.nextGaussian();
+      const tm = tsKernels.createMatrix(m, rows, dim);
+      const wm = wasm.createMatrix(m, rows, dim);
+      const a = new Float32Array(rows);
+      const b = new Float32Array(rows);
+      tm.l2(q, a);
+      wm.l2(q, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+      tm.dot(q, a);
+      wm.dot(q, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+      let ref = 0;
+      for (let i = 0; i < dim; i++) ref += m[i] * q[i];
+      expect(a[0]).toBeCloseTo(ref, 3);
+      expect(Array.from(wm.row(3))).toEqual(Array.from(m.subarray(3 * dim, 4 * dim)));
+    });
+  }
+});
