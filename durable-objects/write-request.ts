@@ -68,7 +68,7 @@ export function validateWriteRequest(current: Schema, request: WriteRequest, has
   if (request.deleteByFilter) parseFilterInput(request.deleteByFilter, schema, "delete_by_filter");
   if (request.patchByFilter) {
     parseFilterInput(request.patchByFilter.filter, schema, "patch_by_filter.filters");
-    schema = normalizeAttributes(schema, [request.patchByFilter.attributes]).schema;
+    schema = normalizeAttributes(schema, [request.patchByFilter.attributes], { field: "patch_by_filter.patch", layout: "rows" }).schema;
   }
   if (request.upsert) {
     const norm = normalizeUpsert(schema, { ...request.upsert.batch, metric: metric ?? request.upsert.batch.metric });
@@ -80,7 +80,7 @@ export function validateWriteRequest(current: Schema, request: WriteRequest, has
     if (schema.id_type && schema.id_type !== batch.idType) {
       throw new InvalidArgumentError(`id: this namespace uses ${schema.id_type} ids; got ${batch.idType} ids`);
     }
-    schema = normalizeAttributes(schema, batch.attributes).schema;
+    schema = normalizeAttributes(schema, batch.attributes, batch.origin).schema;
     parseCondition(condition, schema, "patch_condition");
   }
   if (request.deletes) {

@@ -209,7 +209,7 @@ export class NamespaceWriter {
     if (state.schema.id_type && state.schema.id_type !== batch.idType) {
       throw new InvalidArgumentError(`id: this namespace uses ${state.schema.id_type} ids; got ${batch.idType} ids`);
     }
-    normalizeAttributes(state.schema, batch.attributes);
+    normalizeAttributes(state.schema, batch.attributes, batch.origin);
     this.checkBackpressure(state);
     const current = await this.current(batch.ids, state);
     // Repeated ids fold into one new version, later patches over earlier ones.

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../../core/errors.ts";
 import { MAX_DIMENSIONS } from "../../core/schema/schema.ts";
 import { turbopufferMetric, turbopufferSchemaToElacsym } from "../../core/turbopuffer/schema.ts";
 import type { Metric } from "../../core/types.ts";
-import { MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, packVector, parseIds } from "../../core/wal/write-batch.ts";
+import { type BatchOrigin, MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, packVector, parseIds } from "../../core/wal/write-batch.ts";
 
 const WRITE_KEYS = [
   "upsert_rows",
@@ -104,10 +104,14 @@ function packVectors(rows: ParsedRow[], where: string): { dims: number; vectors:
   return { dims, vectors };
 }
 
+function originOf(where: string): BatchOrigin {
+  return { field: where, layout: where.endsWith("_columns") ? "columns" : "rows" };
+}
+
 function upsertBatch(rows: ParsedRow[], where: string, metric: Metric | undefined): UpsertBatch {
   const { ids, idType } = parseIds(rows.map((r) => r.id), `${where}.id`);
   const { dims, vectors } = packVectors(rows, where);
-  return { ids, idType, dims, vectors, attributes: rows.map((r) => r.attributes), ...(metric ? { metric } : {}) };
+  return { ids, idType, dims, vectors, attributes: rows.map((r) => r.attributes), origin: originOf(where), ...(metric ? { metric } : {}) };
 }
 
 function patchBatch(rows: ParsedRow[], where: string): PatchBatch {
@@ -115,7 +119,7 @@ function patchBatch(rows: ParsedRow[], where: string): PatchBatch {
     if (r.vector !== null) throw new InvalidArgumentError(`${where}[${i}].vector: vectors cannot be patched; upsert the whole document`);
   });
   const { ids, idType } = parseIds(rows.map((r) => r.id), `${where}.id`);
-  return { ids, idType, attributes: rows.map((r) => r.attributes) };
+  return { ids, idType, attributes: rows.map((r) => r.attributes), origin: originOf(where) };
 }
 
 function eitherOf(raw: Record<string, unknown>, rowsKey: string, columnsKey: string): ParsedRow[] | null {

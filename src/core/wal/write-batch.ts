@@ -23,6 +23,22 @@ export interface UpsertBatch {
   attributes: (Record<string, unknown> | null)[];
   /** Metric to use if this batch introduces vectors to the namespace. */
   metric?: Metric;
+  /** Where the values came from in the request, for error messages (default: the v1 `documents`). */
+  origin?: BatchOrigin;
+}
+
+/**
+ * A batch's place in its request: the field and its layout, so that errors name the value as the
+ * client wrote it (`documents[3].attributes.price`, `upsert_rows[3].price`, `upsert_columns.price[3]`).
+ */
+export interface BatchOrigin {
+  field: string;
+  layout: "documents" | "rows" | "columns";
+}
+
+export function attributePath(origin: BatchOrigin | undefined, i: number, name: string): string {
+  if (!origin || origin.layout === "documents") return `${origin?.field ?? "documents"}[${i}].attributes.${name}`;
+  return origin.layout === "rows" ? `${origin.field}[${i}].${name}` : `${origin.field}.${name}[${i}]`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -136,7 +152,7 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
   } else if (batch.dims > 0) {
     next = { ...next, vector: { dimensions: batch.dims, metric: batch.metric ?? "cosine" } };
   }
-  const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes);
+  const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes, batch.origin);
   return { schema: withAttributes, schemaChanged: withAttributes !== schema, attrs };
 }
 
@@ -144,7 +160,7 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
  * Type-checks per-document attribute values against the schema, inferring types of new attributes
  * (returns a new schema object then). Null values mean absent.
  */
-export function normalizeAttributes(schema: Schema, docs: (Record<string, unknown> | null)[]): { schema: Schema; attrs: Record<string, AttributeValue[]> } {
+export function normalizeAttributes(schema: Schema, docs: (Record<string, unknown> | null)[], origin?: BatchOrigin): { schema: Schema; attrs: Record<string, AttributeValue[]> } {
   let next = schema;
   const n = docs.length;
   const attrs: Record<string, AttributeValue[]> = {};
@@ -153,7 +169,7 @@ export function normalizeAttributes(schema: Schema, docs: (Record<string, unknow
     if (!doc) continue;
     for (const name of Object.keys(doc)) {
       const raw = doc[name];
-      const where = `documents[${i}].attributes.${name}`;
+      const where = attributePath(origin, i, name);
       let attr = next.attributes[name];
       if (!attr) {
         checkAttributeName(name);
@@ -192,6 +208,7 @@ export interface PatchBatch {
   ids: DocId[];
   idType: IdType;
   attributes: Record<string, unknown>[];
+  origin?: BatchOrigin;
 }
 
 /** Parses the v1 patch `documents` array: [{id, attributes}]. Vectors cannot be patched. */

@@ -192,6 +192,10 @@ describe("turbopuffer writes", () => {
     expect(m.message).toMatch(/distance_metric: this namespace uses cosine_distance/);
     const ty = await ns.write({ upsert_rows: [{ id: 2, vector: [1, 0], n: "one" }] }).catch((e) => e);
     expect(ty.status).toBe(400);
-    expect(ty.message).toMatch(/n/);
+    expect(ty.message).toMatch(/upsert_rows\[0\]\.n \(int\): expected an integer/);
+    const col = await ns.write({ upsert_columns: { id: [3, 4], vector: [[1, 0], [0, 1]], n: [1, true] } }).catch((e) => e);
+    expect(col.message).toMatch(/upsert_columns\.n\[1\] \(int\)/);
+    const patch = await ns.write({ patch_rows: [{ id: 1, n: "x" }] }).catch((e) => e);
+    expect(patch.message).toMatch(/patch_rows\[0\]\.n \(int\)/);
   });
 });
