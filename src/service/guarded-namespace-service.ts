@@ -133,6 +133,11 @@ export class GuardedNamespaceService {
     return this.inner.queryMany(ns, inputs, eventual);
   }
 
+  async schema(ns: string) {
+    await this.read(ns);
+    return this.inner.schema(ns);
+  }
+
   /** Reading every segment's footer and index directory is a read. */
   async warm(ns: string) {
     await this.read(ns);

@@ -181,6 +181,14 @@ export class NamespaceService {
     return r;
   }
 
+  /** The current schema: one light call to the Durable Object (no storage reads, unlike describe). */
+  async schema(ns: string): Promise<Schema> {
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
+    this.rememberManifest(ns, snap);
+    return snap.schema;
+  }
+
   /**
    * Loads what a query of the namespace reads first into the caches: the current manifest, every
    * segment's Parquet footer (parsed, in the isolate), the deletion files (merged), and each

@@ -203,7 +203,7 @@ turbopufferV1.patch("/:ns/metadata", () => {
   throw new InvalidArgumentError("metadata: pinning is not supported by Elacsym");
 });
 
-turbopufferV1.get("/:ns/schema", async (c) => c.json(renderTurbopufferSchema((await service(c).describe(c.req.param("ns"))).schema)));
+turbopufferV1.get("/:ns/schema", async (c) => c.json(renderTurbopufferSchema(await service(c).schema(c.req.param("ns")))));
 
 /** The body is the bare schema map; the answer is the whole schema after the change (see schema-update.ts for what may change). */
 turbopufferV1.post("/:ns/schema", async (c) => {
