@@ -15,7 +15,8 @@ import { reciprocalRankFusion } from "../../core/query/fusion.ts";
 import type { Hit } from "../../core/query/hit.ts";
 import { parseTopK } from "../../core/query/plan.ts";
 import type { QueryInput } from "../../core/query/query-input.ts";
-import { parseTurbopufferConsistency, parseVectorEncoding } from "../../core/turbopuffer/query.ts";
+import { explainPlan } from "../../core/query/explain.ts";
+import { parseTurbopufferConsistency, parseVectorEncoding, planTurbopufferQuery } from "../../core/turbopuffer/query.ts";
 import { renderTurbopufferSchema, turbopufferSchemaToElacsym } from "../../core/turbopuffer/schema.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
 import { MAX_RECALL_QUERIES, measureRecall } from "../../service/recall.ts";
@@ -189,8 +190,12 @@ turbopufferV2.delete("/:ns", async (c) => {
 
 turbopufferV2.get("/:ns/metadata", async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
 
-turbopufferV2.post("/:ns/explain_query", () => {
-  throw new InvalidArgumentError("explain_query: not supported by Elacsym");
+/** The plan as text, planned against the current schema without running the query. */
+turbopufferV2.post("/:ns/explain_query", async (c) => {
+  const raw = await objectBody(c);
+  if (raw.queries !== undefined) throw new InvalidArgumentError("explain_query: explains one query, not a multi-query");
+  const schema = await service(c).schema(c.req.param("ns"));
+  return c.json({ plan_text: explainPlan(planTurbopufferQuery(raw, schema)) });
 });
 
 // ── turbopuffer's /v1/namespaces/:ns/… sub-resources ─────────────────────────────────────────────

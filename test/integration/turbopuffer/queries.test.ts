@@ -239,6 +239,19 @@ describe("multi-query", () => {
   });
 });
 
+describe("explain_query", () => {
+  it("describes the plan without running it", async () => {
+    const r = await ns.explainQuery({ rank_by: ["Sum", [["Product", 2, ["title", "BM25", "jumping fox"]], ["body", "BM25", "cat"]]], filters: ["And", [["price", "Lt", 50], ["tags", "Contains", "fox"]]], top_k: 5, include_attributes: ["price"] });
+    expect(r.plan_text).toContain("rank: BM25 title[jump×2 fox×2] + body[cat], top 5");
+    expect(r.plan_text).toContain('filter: and(price lt 50, tags contains "fox")');
+    expect(r.plan_text).toContain("return: id, price");
+    const agg = await ns.explainQuery({ aggregate_by: { n: ["Count"] }, group_by: ["category"], consistency: { level: "eventual" } });
+    expect(agg.plan_text).toMatch(/aggregate: count as n grouped by category/);
+    expect(agg.plan_text).toMatch(/eventual/);
+    expect((await ns.explainQuery({ rank_by: ["nope", "BM25", "x"] }).catch((e) => e)).status).toBe(400);
+  });
+});
+
 describe("consistency and errors", () => {
   it("eventual reads see flushed data", async () => {
     while (await runDurableObjectAlarm(namespaceStub(t.id, NS))) {
