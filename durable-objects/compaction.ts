@@ -13,13 +13,14 @@ import { mergeSegments } from "../src/core/compaction/merge-segments.ts";
 import { mergeFullTextIndexes } from "../src/core/index/fulltext/index-merge.ts";
 import { fullTextFields } from "../src/core/schema/schema.ts";
 import { DeadSet } from "../src/core/segment/dead-set.ts";
-import { decodeDeletes, encodeDeletes } from "../src/core/segment/deletes-file.ts";
+import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
 import { type Manifest, type SegmentInfo, encodeManifest } from "../src/core/segment/manifest.ts";
 import { SegmentReader } from "../src/core/segment/segment-reader.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { type NamespaceRef, deletesKey, fullTextKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
 import { blobRangeReader } from "../src/storage/range-reader.ts";
 import type { Faults } from "./faults.ts";
+import type { DeadTable } from "./dead-table.ts";
 import { type GarbageTable, unreferenced } from "./garbage.ts";
 import type { CompactionPlan, MetaStore } from "./meta-store.ts";
 
@@ -27,6 +28,7 @@ export interface CompactionContext {
   storage: DurableObjectStorage;
   meta: MetaStore;
   garbage: GarbageTable;
+  dead: DeadTable;
   store: BlobStore;
   faults: Faults;
   policy: CompactionPolicy;
@@ -35,33 +37,16 @@ export interface CompactionContext {
   between: () => Promise<void>;
 }
 
-async function readDeletes(store: BlobStore, keys: string[]): Promise<Float64Array[]> {
-  return Promise.all(
-    keys.map(async (key) => {
-      const bytes = await store.get(key);
-      if (!bytes) throw new Error(`compaction: deletion file ${key} is missing`);
-      return decodeDeletes(bytes, key);
-    }),
-  );
-}
-
 function refOf(c: CompactionContext): NamespaceRef {
   const s = c.meta.state()!;
   return { tenant: s.tenant, namespace: s.name, incarnation: s.incarnation };
-}
-
-/** Dead rows per segment of a manifest (for the policy and stats). */
-export async function deadPerSegment(store: BlobStore, m: Manifest): Promise<number[]> {
-  if (m.deletes.length === 0) return m.segments.map(() => 0);
-  const dead = DeadSet.union(await readDeletes(store, m.deletes.map((d) => d.key)));
-  return m.segments.map((s) => dead.inRange(s.seq_min, s.seq_max).size);
 }
 
 /** Chooses and stores the next compaction plan, or returns null when none is due. */
 export async function planCompaction(c: CompactionContext): Promise<CompactionPlan | null> {
   const m = c.meta.manifest();
   if (!m || m.segments.length === 0) return null;
-  const dead = await deadPerSegment(c.store, m);
+  const dead = c.dead.perRange(m.segments);
   const choice = pickCompaction(m.segments, (i) => dead[i], c.policy);
   if (!choice) return null;
   const run = m.segments.slice(choice.first, choice.first + choice.count);
@@ -73,7 +58,6 @@ export async function planCompaction(c: CompactionContext): Promise<CompactionPl
     id: m.version,
     stage: "merge",
     inputs: run.map((s) => s.key),
-    applied_deletes: m.deletes.map((d) => d.key),
     reason: choice.reason,
     output: {
       key: segmentKey(ref, seqMin, seqMax, m.version).replace(/\.parquet$/, `-c.parquet`),
@@ -95,7 +79,8 @@ async function runMerge(c: CompactionContext, plan: CompactionPlan): Promise<voi
     if (!info) throw new Error(`compaction: input ${key} is not in the manifest`);
     return info;
   });
-  const dead = DeadSet.union(await readDeletes(c.store, plan.applied_deletes));
+  // Versions dead by the plan's manifest version: the same set on every retry.
+  const dead = new DeadSet(c.dead.inSegments(plan.output.seq_min, plan.output.seq_max, plan.id));
   const readers = await Promise.all(
     inputs.map(async (info) => {
       const reader = blobRangeReader(c.store, info.key, info.bytes);
@@ -147,11 +132,10 @@ async function runCommit(c: CompactionContext, plan: CompactionPlan): Promise<Ma
   };
   if (plan.output.fts_key) output.fts = { key: plan.output.fts_key, bytes: result.fts_bytes! };
 
-  // Versions the merge dropped are gone from every segment: forget them. Later deaths stay.
-  const applied = DeadSet.union(await readDeletes(c.store, plan.applied_deletes));
-  const all = DeadSet.union(await readDeletes(c.store, current.deletes.map((d) => d.key)));
-  const inRun = (seq: number) => seq >= plan.output.seq_min && seq <= plan.output.seq_max;
-  const remaining = all.values().filter((s) => !(inRun(s) && applied.has(s)));
+  // Versions the merge dropped leave the segments; those the vector index no longer holds either
+  // are forgotten. Later deaths stay. (The table changes only in commits, and no other commit runs
+  // before this one finishes, so a retry computes the same file.)
+  const remaining = c.dead.allAfterMerge(plan.output.seq_min, plan.output.seq_max, plan.id);
 
   const next: Manifest = {
     ...current,
@@ -159,7 +143,10 @@ async function runCommit(c: CompactionContext, plan: CompactionPlan): Promise<Ma
     created_at: plan.created_at,
     segments: [...current.segments.slice(0, first), ...(result.rows > 0 ? [output] : []), ...current.segments.slice(first + plan.inputs.length)],
     deletes: [],
-    stats: { rows: current.stats.rows - current.segments.slice(first, first + plan.inputs.length).reduce((n, s) => n + s.rows, 0) + result.rows, dead: remaining.length },
+    stats: {
+      rows: current.stats.rows - current.segments.slice(first, first + plan.inputs.length).reduce((n, s) => n + s.rows, 0) + result.rows,
+      dead: Math.max(0, current.stats.dead - (current.segments.slice(first, first + plan.inputs.length).reduce((n, s) => n + s.rows, 0) - result.rows)),
+    },
   };
   if (remaining.length > 0) {
     const bytes = encodeDeletes(remaining);
@@ -179,6 +166,7 @@ async function runCommit(c: CompactionContext, plan: CompactionPlan): Promise<Ma
     const state = c.meta.state()!;
     c.meta.setState({ ...state, compactions: (state.compactions ?? 0) + 1 });
     c.garbage.add(garbage, c.now());
+    c.dead.droppedFromSegments(plan.output.seq_min, plan.output.seq_max, plan.id);
     c.meta.clearCompactionPlan();
   });
   return next;

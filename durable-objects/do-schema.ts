@@ -22,6 +22,8 @@ export const DDL = [
      deleted INTEGER NOT NULL,
      flushed_seq INTEGER) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS ids_by_seq ON ids (seq)`,
+  // Dead versions still held by segments (segs) or the vector index (idx); see dead-table.ts.
+  `CREATE TABLE IF NOT EXISTS dead (seq INTEGER PRIMARY KEY, segs INTEGER NOT NULL, idx INTEGER NOT NULL, since INTEGER NOT NULL)`,
   // Objects no manifest references any more, deleted once older than the grace period.
   `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID`,
 ];

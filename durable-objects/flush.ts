@@ -12,6 +12,7 @@ import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { type NamespaceRef, deletesKey, fullTextKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
 import type { Faults } from "./faults.ts";
+import type { DeadTable } from "./dead-table.ts";
 import type { GarbageTable } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { FlushPlan, MetaStore } from "./meta-store.ts";
@@ -27,6 +28,9 @@ export interface FlushContext {
   storage: DurableObjectStorage;
   meta: MetaStore;
   garbage: GarbageTable;
+  dead: DeadTable;
+  /** Whether versions that die now may be held by the vector index (it exists or is being built). */
+  indexActive: () => boolean;
   wal: WalTable;
   ids: IdIndex;
   memtable: Memtable;
@@ -104,13 +108,14 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
   c.faults.hit("flush:after-manifest");
   c.faults.hit("flush:before-commit");
 
-  commitFlush(c, plan, next, resolved, manifestKey(ref, current.version));
+  commitFlush(c, plan, next, resolved, dead, manifestKey(ref, current.version));
   return { version: next.version, rows: resolved.upserts.length, dead: dead.length, through: plan.through };
 }
 
-function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>, previousManifest: string): void {
+function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>, dead: number[], previousManifest: string): void {
   c.storage.transactionSync(() => {
     c.garbage.add([previousManifest], c.now());
+    c.dead.add(dead, plan.version, c.indexActive());
     const state = c.meta.state()!;
     c.ids.applyFlush(resolved);
     c.wal.deleteThrough(plan.through);

@@ -40,12 +40,10 @@ export interface FlushPlan {
 
 /** A compaction's decisions, persisted before any object is written; see compaction.ts. */
 export interface CompactionPlan {
-  /** Manifest version when planned: names the output objects. */
+  /** Manifest version when planned: names the output objects, and the merge drops versions dead by then. */
   id: number;
   stage: "merge" | "commit";
   inputs: string[];
-  /** Deletion files whose dead versions the merge drops. */
-  applied_deletes: string[];
   reason: "tier" | "dead";
   output: { key: string; fts_key: string | null; seq_min: number; seq_max: number };
   created_at: number;

@@ -28,7 +28,8 @@ import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
-import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, deadPerSegment, resumeCompactionCommit } from "./compaction.ts";
+import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, resumeCompactionCommit } from "./compaction.ts";
+import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable } from "./garbage.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
@@ -134,6 +135,7 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly wal: WalTable;
   private readonly ids: IdIndex;
   private readonly garbage: GarbageTable;
+  private readonly dead: DeadTable;
   private readonly memtable = new Memtable();
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
@@ -151,6 +153,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.wal = new WalTable(this.sql);
     this.ids = new IdIndex(this.sql);
     this.garbage = new GarbageTable(this.sql);
+    this.dead = new DeadTable(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
     this.writer = new NamespaceWriter({
@@ -296,7 +299,7 @@ export class NamespaceDO extends DurableObject<Env> {
       const description = this.describeState(state);
       const manifest = this.meta.manifest()!;
       const ctx = this.compactionContext();
-      const dead = await this.deadCounts(manifest);
+      const dead = this.dead.perRange(manifest.segments);
       const garbage = this.garbage.stats();
       description.storage = {
         bytes: {
@@ -316,14 +319,6 @@ export class NamespaceDO extends DurableObject<Env> {
       };
       return description;
     });
-  }
-
-  /** Dead rows per segment of a manifest, remembered for the manifest version last asked about. */
-  private deadCache: { token: string; counts: number[] } | null = null;
-  private async deadCounts(manifest: Manifest): Promise<number[]> {
-    const token = manifestToken(this.meta.state()!, manifest);
-    if (this.deadCache?.token !== token) this.deadCache = { token, counts: await deadPerSegment(this.store, manifest) };
-    return this.deadCache.counts;
   }
 
   /** Sets the alarm to `at` unless one is already due no later. */
@@ -490,6 +485,7 @@ export class NamespaceDO extends DurableObject<Env> {
         this.ids.deleteAll();
         this.meta.clearNamespace();
         this.garbage.clear();
+        this.dead.clear();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
       this.memtable.clear();
@@ -510,6 +506,8 @@ export class NamespaceDO extends DurableObject<Env> {
         storage: this.ctx.storage,
         meta: this.meta,
         garbage: this.garbage,
+        dead: this.dead,
+        indexActive: () => false,
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
@@ -527,6 +525,7 @@ export class NamespaceDO extends DurableObject<Env> {
       storage: this.ctx.storage,
       meta: this.meta,
       garbage: this.garbage,
+      dead: this.dead,
       store: this.store,
       faults: this.faults,
       now: () => Date.now(),
