@@ -42,6 +42,9 @@ interface KnownManifest {
   fetchedAt: number;
 }
 
+/** Segment footers read at once when warming the caches. */
+const WARM_CONCURRENCY = 8;
+
 /** The newest manifest this isolate has seen per namespace (strong reads refresh it for free). */
 const knownManifests = new EntryLru<KnownManifest>(1024);
 
@@ -201,17 +204,14 @@ export class NamespaceService {
     const known = knownManifests.get(this.cacheKey(ns));
     const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
     const manifest = this.rememberManifest(ns, snap);
-    await Promise.all([
-      segments.deadSet(manifest, snap.manifestToken),
-      ...manifest.segments.map((info) => segments.open(info, manifest.schema)),
-      warmFullTextIndexes(manifest, cache, stats),
-    ]);
-    return {
-      segments: manifest.segments.length,
-      full_text_indexes: manifest.segments.filter((s) => s.fts).length,
-      object_reads: stats.objectReads,
-      bytes_read: stats.bytesRead,
-    };
+    await segments.deadSet(manifest, snap.manifestToken);
+    // Footers a few at a time (each is one or two range reads), then full-text indexes within half
+    // the isolate cache: memory stays bounded whatever the number of segments.
+    for (let i = 0; i < manifest.segments.length; i += WARM_CONCURRENCY) {
+      await Promise.all(manifest.segments.slice(i, i + WARM_CONCURRENCY).map((info) => segments.open(info, manifest.schema)));
+    }
+    const fullText = await warmFullTextIndexes(manifest, cache, stats, this.config.isolateCacheBytes / 2);
+    return { segments: manifest.segments.length, full_text_indexes: fullText, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
   }
 
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
