@@ -50,6 +50,16 @@ describe("schema maps", () => {
     expect(back.body.full_text_search).toMatchObject({ language: "german" });
   });
 
+  it("a schema read back and sent again changes nothing", () => {
+    const full = parseSchema({
+      id_type: "string",
+      vector: { dimensions: 4, metric: "cosine" },
+      attributes: { t: { type: "string", full_text: { language: "french", stemming: true, k1: 1.5 }, filterable: true }, n: { type: "uint", filterable: false }, d: "[]datetime" },
+    });
+    const again = parseSchema(turbopufferSchemaToElacsym(JSON.parse(JSON.stringify(renderTurbopufferSchema(full)))));
+    expect(mergeSchemaUpdate(full, again, true)).toBe(full);
+  });
+
   it("rejects what Elacsym does not store", () => {
     expect(() => turbopufferSchemaToElacsym({ vector: { type: "[3]f16" } })).toThrow(/f16/);
     expect(() => turbopufferSchemaToElacsym({ other: { type: "[3]f32" } })).toThrow(/named "vector"/);
