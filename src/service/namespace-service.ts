@@ -52,6 +52,7 @@ export interface QueryPerformance {
   segments_scanned: number;
   exhaustive_search_count: number;
   index_candidates: number;
+  clusters_probed: number;
   object_reads: number;
   bytes_read: number;
   cache_hit_ratio: number;
@@ -278,6 +279,7 @@ export class NamespaceService {
         segments_scanned: counts.segmentsScanned,
         exhaustive_search_count: counts.rowsScanned,
         index_candidates: counts.indexCandidates,
+        clusters_probed: counts.clustersProbed,
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),
