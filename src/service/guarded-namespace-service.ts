@@ -15,7 +15,7 @@ import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { type AuthInfo, authorize, clampListPrefix } from "./access.ts";
-import { NamespaceService, type QueryOutcome } from "./namespace-service.ts";
+import { NamespaceService, type QueryOutcome, type RecallReport } from "./namespace-service.ts";
 import { TenantGate } from "./tenant-gate.ts";
 
 export class GuardedNamespaceService {
@@ -122,5 +122,10 @@ export class GuardedNamespaceService {
   async query(ns: string, raw: unknown): Promise<QueryOutcome> {
     await this.read(ns);
     return this.inner.query(ns, raw);
+  }
+
+  async recall(ns: string, num: number, topK: number): Promise<RecallReport> {
+    await this.read(ns);
+    return this.inner.recall(ns, num, topK);
   }
 }

@@ -7,11 +7,11 @@ import type { FetchSnapshot, NamespaceDescription, NamespaceDO, QuerySnapshot, W
 import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
-import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
+import { EngineError, InvalidArgumentError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
 import type { AggregateResult } from "../core/query/order.ts";
-import { planV1Query } from "../core/query/plan.ts";
-import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
+import { type QueryPlan, planV1Query } from "../core/query/plan.ts";
+import { type SegmentHit, materializeSegmentHits, searchSegments } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
@@ -26,6 +26,7 @@ import { R2BlobStore } from "../storage/r2-blob-store.ts";
 import { EntryLru, blockCache } from "./isolate-cache.ts";
 import { executeQuery } from "./query-executor.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
+import { searchVectorIndex } from "./vector-search.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
 export type NamespaceRpc = Pick<
@@ -58,6 +59,18 @@ export interface QueryPerformance {
   cache_hit_ratio: number;
   cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
 }
+
+export interface RecallReport {
+  avg_recall: number;
+  /** Documents scored by the exact search per query. */
+  avg_exhaustive_count: number;
+  /** Entries scored through the index per query. */
+  avg_ann_count: number;
+  queries: number;
+}
+
+/** Queries `_debug/recall` runs at most (each also runs an exhaustive search). */
+export const MAX_RECALL_QUERIES = 100;
 
 export interface QueryOutcome {
   hits: Hit[];
@@ -287,4 +300,70 @@ export class NamespaceService {
       },
     };
   }
+
+  /**
+   * The recall of the approximate vector path against exact search, over `num` vectors sampled from
+   * the namespace's flushed documents used as queries (turbopuffer's `_debug/recall`).
+   */
+  async recall(ns: string, num: number, topK: number): Promise<RecallReport> {
+    if (!Number.isInteger(num) || num < 1 || num > MAX_RECALL_QUERIES) throw new InvalidArgumentError(`num: expected an integer from 1 to ${MAX_RECALL_QUERIES}`);
+    if (!Number.isInteger(topK) || topK < 1 || topK > 1000) throw new InvalidArgumentError("top_k: expected an integer from 1 to 1000");
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap = await this.call(ns, this.stub(ns).query({ top_k: 1, include_attributes: false }, known?.token ?? ""));
+    const manifest = this.rememberManifest(ns, snap);
+    if (!manifest.schema.vector) throw new InvalidArgumentError("recall: this namespace has no vectors");
+    const stats = newIoStats();
+    const cache = this.objectCache();
+    const segments = new CachedSegmentSource(cache, stats);
+    const dead = (await segments.deadSet(manifest, snap.manifestToken)).with(snap.tail.deadSeqs);
+    const queries = await sampleVectors(manifest, segments, num);
+    let recall = 0;
+    let exhaustive = 0;
+    let ann = 0;
+    for (const vector of queries) {
+      const plan: QueryPlan = {
+        ...snap.plan,
+        topK,
+        armDepth: topK,
+        vector,
+        metric: manifest.schema.vector.metric,
+        includeAttributes: [],
+        exact: true,
+      };
+      const exact = await searchSegments(plan, manifest, dead, segments);
+      exhaustive += exact.stats.rowsScanned;
+      const truth = new Set(exact.hits.map((h) => h.seq));
+      let found = exact.hits;
+      if (manifest.vector_index) {
+        const r = await searchVectorIndex({ plan: { ...plan, exact: false }, manifest, dead, segments, cache, stats });
+        ann += r.candidates;
+        found = r.hits;
+      }
+      recall += truth.size === 0 ? 1 : found.filter((h) => truth.has(h.seq)).length / truth.size;
+    }
+    const n = Math.max(1, queries.length);
+    return { avg_recall: recall / n, avg_exhaustive_count: exhaustive / n, avg_ann_count: ann / n, queries: queries.length };
+  }
+}
+
+/** Vectors of up to `num` documents spread evenly over the flushed rows (deterministic). */
+async function sampleVectors(manifest: Manifest, source: CachedSegmentSource, num: number): Promise<Float32Array[]> {
+  const total = manifest.segments.reduce((n, s) => n + s.rows, 0);
+  if (total === 0) return [];
+  const out: Float32Array[] = [];
+  const step = Math.max(1, Math.floor(total / num));
+  let offset = Math.floor(step / 2);
+  for (const info of manifest.segments) {
+    const ordinals: number[] = [];
+    for (; offset < info.rows && out.length + ordinals.length < num; offset += step) ordinals.push(offset);
+    offset -= info.rows;
+    if (ordinals.length === 0) continue;
+    const reader = await source.open(info, manifest.schema);
+    const rows = await reader.readRows(ordinals, [], true);
+    for (const o of ordinals) {
+      const v = rows.get(o)?.vector;
+      if (v) out.push(v.slice());
+    }
+  }
+  return out;
 }

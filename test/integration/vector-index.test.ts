@@ -119,6 +119,16 @@ describe("vector index (IVF + RaBitQ)", () => {
     }
   });
 
+  it("reports its recall against exact search (_debug/recall)", async () => {
+    const res = await api("POST", `/v1/namespaces/${ns}/_debug/recall`, t.key, { num: 10, top_k: 10 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.queries).toBe(10);
+    expect(res.body.avg_recall).toBeGreaterThanOrEqual(0.9);
+    expect(res.body.avg_ann_count).toBeGreaterThan(0);
+    expect(res.body.avg_exhaustive_count).toBeGreaterThan(4000);
+    expect((await api("POST", `/v1/namespaces/${ns}/_debug/recall`, t.key, { num: 0 })).status).toBe(400);
+  });
+
   it("leaves no manifest pointing at a missing object", async () => {
     const listed = await env.BUCKET.list({ prefix: `t/${t.id}/ns/${ns}/`, limit: 1000 });
     const keys = new Set(listed.objects.map((o) => o.key));

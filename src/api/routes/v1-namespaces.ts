@@ -68,6 +68,17 @@ v1Namespaces.get("/:ns", async (c) => {
   return c.json(await service(c).describe(ns));
 });
 
+/** Recall of the approximate vector search against exact search on sampled documents. */
+v1Namespaces.post("/:ns/_debug/recall", async (c) => {
+  const ns = c.req.param("ns");
+  const raw = await body(c);
+  onlyKeys(raw, ["num", "top_k"], '{"num": 20, "top_k": 10}');
+  const num = raw.num ?? 20;
+  const topK = raw.top_k ?? 10;
+  if (typeof num !== "number" || typeof topK !== "number") throw new InvalidArgumentError("recall: num and top_k must be numbers");
+  return c.json(await service(c).recall(ns, num, topK));
+});
+
 /** Counters and storage figures of one namespace (the Prometheus /metrics view, as JSON). */
 v1Namespaces.get("/:ns/stats", async (c) => {
   const ns = c.req.param("ns");
