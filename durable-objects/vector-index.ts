@@ -332,8 +332,9 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
       centroids,
       nlist: index.nlist,
       entries,
-      // Splits keep the share of clusters probed (recalibration refines it).
-      nprobe: Math.min(index.nlist, Math.ceil((info.nprobe * index.nlist) / info.nlist)),
+      // As clusters split, a query's neighbours spread over more of them, but far fewer than in
+      // proportion: probe ∝ √nlist (measured by bench:ann; _debug/recall checks it).
+      nprobe: Math.min(index.nlist, Math.ceil(info.nprobe * Math.sqrt(index.nlist / info.nlist))),
     },
   };
   await commitVector(c, { manifest: next, garbage: [...gone.map((o) => o.key), manifestKey(ref, manifest.version)] }, dropped);

@@ -19,7 +19,7 @@ import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { CacheApiEdge } from "../storage/cache-api-edge.ts";
-import { type IoStats, cacheHitRatio, newIoStats } from "../storage/io-stats.ts";
+import { type IoStats, cacheHitRatio, newIoStats, storageRoundTrips } from "../storage/io-stats.ts";
 import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifestKey } from "../storage/keys.ts";
 import { ObjectCache } from "../storage/object-cache.ts";
 import { R2BlobStore } from "../storage/r2-blob-store.ts";
@@ -57,6 +57,8 @@ export interface QueryPerformance {
   object_reads: number;
   bytes_read: number;
   cache_hit_ratio: number;
+  /** Sequential storage round trips (0 when everything came from the caches). */
+  storage_round_trips: number;
   cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
 }
 
@@ -296,6 +298,7 @@ export class NamespaceService {
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),
+        storage_round_trips: storageRoundTrips(stats),
         cache: { memory_hits: stats.memoryHits, edge_hits: stats.edgeHits, storage_reads: stats.storageReads, storage_bytes: stats.storageBytes },
       },
     };

@@ -1,6 +1,5 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { FaultPoint } from "../../durable-objects/faults.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
