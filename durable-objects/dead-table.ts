@@ -44,21 +44,24 @@ export class DeadTable {
     return this.seqs("NOT (segs = 1 AND idx = 0 AND seq BETWEEN ? AND ? AND since <= ?)", min, max, version);
   }
 
-  /** The full deletion file as it will be once the index no longer holds `seqs`. */
-  allAfterIndexDrop(seqs: number[]): Float64Array {
-    return this.seqs("NOT (segs = 0 AND seq IN (SELECT value FROM json_each(?)))", JSON.stringify(seqs));
-  }
-
   /** Segments no longer hold what a merge of [min, max] dropped. */
   droppedFromSegments(min: number, max: number, version: number): void {
     this.sql.exec("UPDATE dead SET segs = 0 WHERE segs = 1 AND seq BETWEEN ? AND ? AND since <= ?", min, max, version);
     this.sql.exec("DELETE FROM dead WHERE segs = 0 AND idx = 0");
   }
 
-  /** The vector index no longer holds `seqs` (maintenance rewrote their clusters). */
-  droppedFromIndex(seqs: number[]): void {
-    if (seqs.length === 0) return;
-    this.sql.exec("UPDATE dead SET idx = 0 WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
+  /** Index entries a pending maintenance step drops; applied when it commits. */
+  stageIndexDrops(seqs: number[]): void {
+    this.sql.exec("DELETE FROM index_drops");
+    for (let i = 0; i < seqs.length; i += 10_000) {
+      this.sql.exec("INSERT INTO index_drops (seq) SELECT value FROM json_each(?) WHERE true ON CONFLICT DO NOTHING", JSON.stringify(seqs.slice(i, i + 10_000)));
+    }
+  }
+
+  /** Applies the staged index drops (inside the commit's transaction). */
+  droppedFromIndexPending(): void {
+    this.sql.exec("UPDATE dead SET idx = 0 WHERE seq IN (SELECT seq FROM index_drops)");
+    this.sql.exec("DELETE FROM index_drops");
     this.sql.exec("DELETE FROM dead WHERE segs = 0 AND idx = 0");
   }
 
@@ -82,5 +85,6 @@ export class DeadTable {
 
   clear(): void {
     this.sql.exec("DELETE FROM dead");
+    this.sql.exec("DELETE FROM index_drops");
   }
 }

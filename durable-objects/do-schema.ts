@@ -22,6 +22,10 @@ export const DDL = [
      deleted INTEGER NOT NULL,
      flushed_seq INTEGER) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS ids_by_seq ON ids (seq)`,
+  // Vector index maintenance asks which index entries are still some id's live version.
+  `CREATE INDEX IF NOT EXISTS ids_by_flushed ON ids (flushed_seq)`,
+  // Index entries a pending maintenance commit drops (dead versions leaving the index).
+  `CREATE TABLE IF NOT EXISTS index_drops (seq INTEGER PRIMARY KEY)`,
   // Dead versions still held by segments (segs) or the vector index (idx); see dead-table.ts.
   `CREATE TABLE IF NOT EXISTS dead (seq INTEGER PRIMARY KEY, segs INTEGER NOT NULL, idx INTEGER NOT NULL, since INTEGER NOT NULL)`,
   // Objects no manifest references any more, deleted once older than the grace period.

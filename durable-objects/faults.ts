@@ -17,7 +17,9 @@ export type FaultPoint =
   | "compaction:after-deletes"
   | "compaction:after-manifest"
   | "compaction:before-commit"
-  | "gc:after-delete";
+  | "gc:after-delete"
+  | "vector:before-manifest"
+  | "vector:before-commit";
 
 export class Faults {
   private readonly points = new Set<string>();

@@ -5,15 +5,15 @@
  * keys with the same bytes and commits once.
  */
 import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
-import { type Manifest, type SegmentInfo, encodeManifest } from "../src/core/segment/manifest.ts";
-import { SegmentWriter, attributesPresent, buildFullTextIndex } from "../src/core/segment/segment-writer.ts";
+import { type Manifest, type SegmentInfo, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { type SegmentRow, SegmentWriter, attributesPresent, buildFullTextIndex } from "../src/core/segment/segment-writer.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { type NamespaceRef, deletesKey, fullTextKey, manifestKey, segmentKey } from "../src/storage/keys.ts";
 import type { Faults } from "./faults.ts";
 import type { DeadTable } from "./dead-table.ts";
-import type { GarbageTable } from "./garbage.ts";
+import { type GarbageTable, unreferenced } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { FlushPlan, MetaStore } from "./meta-store.ts";
 import type { WalTable } from "./wal-table.ts";
@@ -29,8 +29,8 @@ export interface FlushContext {
   meta: MetaStore;
   garbage: GarbageTable;
   dead: DeadTable;
-  /** Whether versions that die now may be held by the vector index (it exists or is being built). */
-  indexActive: () => boolean;
+  /** Adds the flushed rows' vectors to the namespace's vector index (when it has one). */
+  vectorFragment: (info: VectorIndexInfo, version: number, rows: SegmentRow[]) => Promise<VectorIndexInfo>;
   wal: WalTable;
   ids: IdIndex;
   memtable: Memtable;
@@ -93,6 +93,7 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     }
     next.segments.push(info);
     next.stats.rows += written.rows;
+    if (current.vector_index) next.vector_index = await c.vectorFragment(current.vector_index, plan.version, rows);
   }
   c.faults.hit("flush:after-segment");
 
@@ -114,8 +115,9 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
 
 function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>, dead: number[], previousManifest: string): void {
   c.storage.transactionSync(() => {
-    c.garbage.add([previousManifest], c.now());
-    c.dead.add(dead, plan.version, c.indexActive());
+    c.garbage.add([previousManifest, ...unreferenced(c.meta.manifest()!, next)], c.now());
+    // Every flushed live version is in the vector index (when there is one): its death is too.
+    c.dead.add(dead, plan.version, next.vector_index !== undefined);
     const state = c.meta.state()!;
     c.ids.applyFlush(resolved);
     c.wal.deleteThrough(plan.through);

@@ -14,6 +14,8 @@ export function manifestObjects(m: Manifest): string[] {
     if (s.fts) keys.push(s.fts.key);
   }
   for (const d of m.deletes) keys.push(d.key);
+  // Cluster objects are listed inside the directory; index maintenance tracks them itself.
+  if (m.vector_index) keys.push(m.vector_index.directory.key, m.vector_index.centroids.key);
   return keys;
 }
 

@@ -87,6 +87,19 @@ export class IdIndex {
     }
   }
 
+  /** Which of `seqs` are some id's version in segments (live as of the current manifest). */
+  liveFlushed(seqs: number[]): Set<number> {
+    const out = new Set<number>();
+    for (let i = 0; i < seqs.length; i += 10_000) {
+      const rows = this.sql.exec<{ s: number }>(
+        "SELECT flushed_seq AS s FROM ids WHERE flushed_seq IN (SELECT value FROM json_each(?))",
+        JSON.stringify(seqs.slice(i, i + 10_000)),
+      );
+      for (const r of rows) out.add(r.s);
+    }
+    return out;
+  }
+
   /** Segment versions hidden by writes after `walSeq` (the tail): readers must skip them. */
   tailDeadSeqs(walSeq: number): number[] {
     return this.sql

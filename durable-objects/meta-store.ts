@@ -107,6 +107,25 @@ export class MetaStore {
     this.remove("compaction_plan");
   }
 
+  /** Attempts of vector index builds and maintenance steps so far (names their objects). */
+  vectorAttempts(): number | null {
+    return this.get<number>("vector_attempts");
+  }
+  setVectorAttempts(n: number): void {
+    this.set("vector_attempts", n);
+  }
+
+  /** A vector index build or maintenance step whose objects are written but not committed. */
+  pendingVectorCommit(): unknown {
+    return this.get<unknown>("vector_commit");
+  }
+  setPendingVectorCommit(p: unknown): void {
+    this.set("vector_commit", p);
+  }
+  clearPendingVectorCommit(): void {
+    this.remove("vector_commit");
+  }
+
   corruption(): string | null {
     return this.get<string>("corruption");
   }

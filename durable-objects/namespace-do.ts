@@ -32,6 +32,8 @@ import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, resumeC
 import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable } from "./garbage.ts";
+import { type VectorContext, VectorIndexCache, appendFlushFragment, buildVectorIndex, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
 import type { WriteRequest, WriteRequestResult } from "./write-request.ts";
 import type { FilterInput } from "../src/core/query/filter-input.ts";
@@ -136,6 +138,7 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly ids: IdIndex;
   private readonly garbage: GarbageTable;
   private readonly dead: DeadTable;
+  private readonly vectorCache = new VectorIndexCache();
   private readonly memtable = new Memtable();
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
@@ -486,6 +489,7 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.clearNamespace();
         this.garbage.clear();
         this.dead.clear();
+        this.meta.clearPendingVectorCommit();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
       this.memtable.clear();
@@ -507,7 +511,7 @@ export class NamespaceDO extends DurableObject<Env> {
         meta: this.meta,
         garbage: this.garbage,
         dead: this.dead,
-        indexActive: () => false,
+        vectorFragment: (info, version, rows) => appendFlushFragment(this.vectorContext(), this.vectorCache, info, version, rows),
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
@@ -541,6 +545,21 @@ export class NamespaceDO extends DurableObject<Env> {
       between: async () => {
         if ((this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) await this.flushStep();
       },
+    };
+  }
+
+  private vectorContext(): VectorContext {
+    return {
+      storage: this.ctx.storage,
+      meta: this.meta,
+      dead: this.dead,
+      garbage: this.garbage,
+      ids: this.ids,
+      store: this.store,
+      faults: this.faults,
+      kernels: vectorKernels,
+      now: () => Date.now(),
+      minRows: this.config.vectorIndexMinRows,
     };
   }
 
@@ -581,13 +600,19 @@ export class NamespaceDO extends DurableObject<Env> {
     if (!this.corruption && this.meta.state()) {
       try {
         const c = this.compactionContext();
+        const v = this.vectorContext();
         await resumeCompactionCommit(c);
+        await resumeVectorCommit(v);
         while (Date.now() < deadline && (await this.flushStep())) {
           // flush until the WAL is empty or the budget is spent
         }
-        let compacting = (this.meta.state()?.wal_entries ?? 0) === 0;
+        // Background work yields to writers: it runs only while the WAL backlog is small.
+        const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
+        let busy = calm() && (await buildVectorIndex(v));
+        while (calm() && Date.now() < deadline && (await maintainVectorIndex(v, this.vectorCache))) busy = true;
+        let compacting = calm();
         while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
-        more ||= compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
+        more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
         const cutoff = Date.now() - this.config.gcGraceMs;
         while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");
         const oldest = this.garbage.stats().oldest;

@@ -30,6 +30,8 @@ export interface EngineConfig {
   compactionMaxSegmentRows: number;
   /** Compaction: a segment with at least this fraction of dead rows is rewritten. */
   compactionDeadRatio: number;
+  /** Live vectors a namespace needs before it gets an approximate (IVF) index. */
+  vectorIndexMinRows: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -47,6 +49,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   compactionMinMerge: 4,
   compactionMaxSegmentRows: 250_000,
   compactionDeadRatio: 0.5,
+  vectorIndexMinRows: 5000,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -64,6 +67,7 @@ const VARS: Record<keyof EngineConfig, string> = {
   compactionMinMerge: "ELACSYM_COMPACTION_MIN_MERGE",
   compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
   compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
+  vectorIndexMinRows: "ELACSYM_VECTOR_INDEX_MIN_ROWS",
 };
 
 export function readConfig(env: object): EngineConfig {

@@ -19,7 +19,7 @@ import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { type AuthInfo, authorize, clampListPrefix } from "./access.ts";
-import { type MultiQueryOutcome, NamespaceService, type QueryOutcome } from "./namespace-service.ts";
+import { type MultiQueryOutcome, NamespaceService, type QueryOutcome, type RecallOptions, type RecallReport } from "./namespace-service.ts";
 import { TenantGate } from "./tenant-gate.ts";
 
 export class GuardedNamespaceService {
@@ -174,5 +174,10 @@ export class GuardedNamespaceService {
       if (part) this.reportWrite(action, ns, { ...part, usage: r.usage }, condition);
     }
     return r;
+  }
+
+  async recall(ns: string, options: RecallOptions): Promise<RecallReport> {
+    await this.read(ns);
+    return this.inner.recall(ns, options);
   }
 }

@@ -8,12 +8,12 @@ import type { WriteRequest } from "../../durable-objects/write-request.ts";
 import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
-import { EngineError, NamespaceNotFoundError } from "../core/errors.ts";
+import { EngineError, InvalidArgumentError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
 import type { AggregateResult } from "../core/query/order.ts";
 import type { QueryPlan } from "../core/query/plan.ts";
 import { type QueryInput, planQueryInput } from "../core/query/query-input.ts";
-import { type SegmentHit, materializeSegmentHits } from "../core/query/segment-search.ts";
+import { type SegmentHit, materializeSegmentHits, searchSegments } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
@@ -21,13 +21,14 @@ import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { CacheApiEdge } from "../storage/cache-api-edge.ts";
-import { type IoStats, cacheHitRatio, newIoStats } from "../storage/io-stats.ts";
+import { type IoStats, cacheHitRatio, newIoStats, storageRoundTrips } from "../storage/io-stats.ts";
 import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifestKey } from "../storage/keys.ts";
 import { ObjectCache } from "../storage/object-cache.ts";
 import { R2BlobStore } from "../storage/r2-blob-store.ts";
 import { EntryLru, blockCache } from "./isolate-cache.ts";
 import { executeQuery, warmFullTextIndexes } from "./query-executor.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
+import { searchVectorIndex, warmVectorIndex } from "./vector-search.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
 export type NamespaceRpc = Pick<
@@ -57,9 +58,12 @@ export interface QueryPerformance {
   segments_scanned: number;
   exhaustive_search_count: number;
   index_candidates: number;
+  clusters_probed: number;
   object_reads: number;
   bytes_read: number;
   cache_hit_ratio: number;
+  /** Sequential storage round trips (0 when everything came from the caches). */
+  storage_round_trips: number;
   cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
 }
 
@@ -71,6 +75,31 @@ export interface MultiQueryOutcome {
   documents: number;
   performance: QueryPerformance;
 }
+
+
+export interface RecallOptions {
+  num: number;
+  topK: number;
+  /** A query (either API's syntax) whose filter, and vector if it has one, the searches use. */
+  probe?: QueryInput;
+  /** Return each query's exact neighbours. */
+  groundTruth?: boolean;
+}
+
+export interface RecallReport {
+  avg_recall: number;
+  /** Documents scored by the exact search per query. */
+  avg_exhaustive_count: number;
+  /** Entries scored through the index per query. */
+  avg_ann_count: number;
+  queries: number;
+  /** The schema the searches ran with (to render rows). */
+  schema: Schema;
+  ground_truth?: { query_vector: number[]; nearest_neighbors: Hit[] }[];
+}
+
+/** Queries `_debug/recall` runs at most (each also runs an exhaustive search). */
+export const MAX_RECALL_QUERIES = 100;
 
 export interface QueryOutcome {
   hits: Hit[];
@@ -193,11 +222,12 @@ export class NamespaceService {
   }
 
   /**
-   * Loads what a query of the namespace reads first into the caches: the current manifest, every
-   * segment's Parquet footer (parsed, in the isolate), the deletion files (merged), and each
-   * full-text index's directory, dictionaries and field lengths (bytes, into the block caches).
+   * Loads what a query of the namespace reads first into the caches: the current manifest, the
+   * deletion files (merged), the vector index's directory and centroids, every segment's Parquet
+   * footer (parsed, in the isolate), and the full-text indexes' directories, dictionaries and field
+   * lengths (bytes, into the block caches).
    */
-  async warm(ns: string): Promise<{ segments: number; full_text_indexes: number; object_reads: number; bytes_read: number }> {
+  async warm(ns: string): Promise<{ segments: number; full_text_indexes: number; vector_index: boolean; object_reads: number; bytes_read: number }> {
     const stats = newIoStats();
     const cache = this.objectCache();
     const segments = new CachedSegmentSource(cache, stats);
@@ -205,13 +235,14 @@ export class NamespaceService {
     const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
     const manifest = this.rememberManifest(ns, snap);
     await segments.deadSet(manifest, snap.manifestToken);
+    if (manifest.vector_index) await warmVectorIndex(cache, manifest.vector_index, stats);
     // Footers a few at a time (each is one or two range reads), then full-text indexes within half
     // the isolate cache: memory stays bounded whatever the number of segments.
     for (let i = 0; i < manifest.segments.length; i += WARM_CONCURRENCY) {
       await Promise.all(manifest.segments.slice(i, i + WARM_CONCURRENCY).map((info) => segments.open(info, manifest.schema)));
     }
     const fullText = await warmFullTextIndexes(manifest, cache, stats, this.config.isolateCacheBytes / 2);
-    return { segments: manifest.segments.length, full_text_indexes: fullText, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
+    return { segments: manifest.segments.length, full_text_indexes: fullText, vector_index: manifest.vector_index !== undefined, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
   }
 
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
@@ -333,11 +364,12 @@ export class NamespaceService {
       }),
     );
     const done = Date.now();
-    const total = { segmentsScanned: 0, rowsScanned: 0, indexCandidates: 0 };
+    const total = { segmentsScanned: 0, rowsScanned: 0, indexCandidates: 0, clustersProbed: 0 };
     for (const r of results) {
       total.segmentsScanned += r.counts.segmentsScanned;
       total.rowsScanned += r.counts.rowsScanned;
       total.indexCandidates += r.counts.indexCandidates;
+      total.clustersProbed += r.counts.clustersProbed;
     }
 
     return {
@@ -353,11 +385,98 @@ export class NamespaceService {
         segments_scanned: total.segmentsScanned,
         exhaustive_search_count: total.rowsScanned,
         index_candidates: total.indexCandidates,
+        clusters_probed: total.clustersProbed,
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),
+        storage_round_trips: storageRoundTrips(stats),
         cache: { memory_hits: stats.memoryHits, edge_hits: stats.edgeHits, storage_reads: stats.storageReads, storage_bytes: stats.storageBytes },
       },
     };
   }
+
+  /**
+   * The recall of the approximate vector path against exact search (turbopuffer's `_debug/recall`,
+   * served to both APIs), over `num` vectors sampled from the namespace's flushed documents — or the
+   * one vector of `probe` — used as queries. `probe` (a query of either syntax) may also carry a
+   * filter, applied to both searches. With `groundTruth`, the exact neighbours (with vectors) of each
+   * query come back too.
+   */
+  async recall(ns: string, options: RecallOptions): Promise<RecallReport> {
+    const { num, topK } = options;
+    if (!Number.isInteger(num) || num < 1 || num > MAX_RECALL_QUERIES) throw new InvalidArgumentError(`num: expected an integer from 1 to ${MAX_RECALL_QUERIES}`);
+    if (!Number.isInteger(topK) || topK < 1 || topK > 1000) throw new InvalidArgumentError("top_k: expected an integer from 1 to 1000");
+    const known = knownManifests.get(this.cacheKey(ns));
+    const probe: QueryInput = options.probe ?? { syntax: "v1", raw: { top_k: 1, include_attributes: false } };
+    const snap = await this.call(ns, this.stub(ns).queryMany([probe], known?.token ?? ""));
+    const manifest = this.rememberManifest(ns, snap);
+    if (!manifest.schema.vector) throw new InvalidArgumentError("recall: this namespace has no vectors");
+    const stats = newIoStats();
+    const cache = this.objectCache();
+    const segments = new CachedSegmentSource(cache, stats);
+    const [base] = snap.plans;
+    const dead = (await segments.deadSet(manifest, snap.manifestToken)).with(snap.tails[0].deadSeqs);
+    const queries = base.vector ? [base.vector] : await sampleVectors(manifest, segments, num);
+    let recall = 0;
+    let exhaustive = 0;
+    let ann = 0;
+    const truths: RecallReport["ground_truth"] = [];
+    for (const vector of queries) {
+      const plan: QueryPlan = {
+        ...base,
+        topK,
+        armDepth: topK,
+        vector,
+        metric: manifest.schema.vector.metric,
+        includeAttributes: [],
+        includeVector: false,
+        exact: true,
+      };
+      const exact = await searchSegments(plan, manifest, dead, segments);
+      exhaustive += exact.stats.rowsScanned;
+      const truth = new Set(exact.hits.map((h) => h.seq));
+      let found = exact.hits;
+      if (manifest.vector_index) {
+        const r = await searchVectorIndex({ plan: { ...plan, exact: false }, manifest, dead, segments, cache, stats });
+        ann += r.candidates;
+        found = r.hits;
+      }
+      recall += truth.size === 0 ? 1 : found.filter((h) => truth.has(h.seq)).length / truth.size;
+      if (options.groundTruth) {
+        await materializeSegmentHits({ includeAttributes: [], includeVector: true }, manifest.schema, exact.hits, segments);
+        truths.push({ query_vector: Array.from(vector), nearest_neighbors: exact.hits.map(({ id, seq, score, vector: v }) => ({ id, seq, score, vector: v })) });
+      }
+    }
+    const n = Math.max(1, queries.length);
+    return {
+      avg_recall: recall / n,
+      avg_exhaustive_count: exhaustive / n,
+      avg_ann_count: ann / n,
+      queries: queries.length,
+      schema: manifest.schema,
+      ...(options.groundTruth ? { ground_truth: truths } : {}),
+    };
+  }
+}
+
+/** Vectors of up to `num` documents spread evenly over the flushed rows (deterministic). */
+async function sampleVectors(manifest: Manifest, source: CachedSegmentSource, num: number): Promise<Float32Array[]> {
+  const total = manifest.segments.reduce((n, s) => n + s.rows, 0);
+  if (total === 0) return [];
+  const out: Float32Array[] = [];
+  const step = Math.max(1, Math.floor(total / num));
+  let offset = Math.floor(step / 2);
+  for (const info of manifest.segments) {
+    const ordinals: number[] = [];
+    for (; offset < info.rows && out.length + ordinals.length < num; offset += step) ordinals.push(offset);
+    offset -= info.rows;
+    if (ordinals.length === 0) continue;
+    const reader = await source.open(info, manifest.schema);
+    const rows = await reader.readRows(ordinals, [], true);
+    for (const o of ordinals) {
+      const v = rows.get(o)?.vector;
+      if (v) out.push(v.slice());
+    }
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ import type { IoStats } from "../storage/io-stats.ts";
 import type { ObjectCache } from "../storage/object-cache.ts";
 import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts";
 import type { CachedSegmentSource } from "./segment-source.ts";
+import { searchVectorIndex } from "./vector-search.ts";
 
 /** Full-text readers kept by the isolate; each bounds its decoded postings. */
 const ftsReaders = new EntryLru<Promise<FullTextIndexReader>>(64);
@@ -44,6 +45,7 @@ export interface QueryCounts {
   segmentsScanned: number;
   rowsScanned: number;
   indexCandidates: number;
+  clustersProbed: number;
 }
 
 type Located = { seq: number; score: number; where: "tail" } | { seq: number; score: number; where: "segment"; segment: SegmentInfo; ordinal: number };
@@ -140,7 +142,18 @@ async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): P
   return [...best.values()].sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
 }
 
+/**
+ * The vector arm (or rank by id): the approximate index when the namespace has one and the query
+ * does not ask for exact search, an exhaustive scan of the segments otherwise; merged with the tail.
+ */
 async function vectorArm(ctx: QueryContext, counts: QueryCounts): Promise<{ segmentHits: SegmentHit[]; merged: Hit[] }> {
+  if (ctx.plan.vector && ctx.manifest.vector_index && !ctx.plan.exact) {
+    const ann = await searchVectorIndex(ctx);
+    counts.indexCandidates += ann.candidates;
+    counts.rowsScanned += ann.scanned;
+    counts.clustersProbed += ann.clustersProbed;
+    return { segmentHits: ann.hits, merged: mergeHits(ctx.plan.armDepth, ctx.tail.hits, ann.hits) };
+  }
   const seg = await searchSegments(ctx.plan, ctx.manifest, ctx.dead, ctx.segments);
   counts.segmentsScanned += seg.stats.segments;
   counts.rowsScanned += seg.stats.rowsScanned;
@@ -174,7 +187,7 @@ async function materialize(ctx: QueryContext, ranked: Located[]): Promise<Hit[]>
 
 export async function executeQuery(ctx: QueryContext): Promise<{ hits: Hit[]; counts: QueryCounts; aggregate: AggregateResult | null }> {
   const { plan } = ctx;
-  const counts: QueryCounts = { segmentsScanned: 0, rowsScanned: ctx.tail.scanned, indexCandidates: 0 };
+  const counts: QueryCounts = { segmentsScanned: 0, rowsScanned: ctx.tail.scanned, indexCandidates: 0, clustersProbed: 0 };
 
   if (plan.aggregate) {
     const seg = await countSegments(plan, ctx.manifest, ctx.dead, ctx.segments);

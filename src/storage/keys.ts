@@ -7,6 +7,9 @@
  *   t/{tenant}/ns/{namespace}/{incarnation}/seg/{seqMin:16}-{seqMax:16}-v{version}.parquet
  *   t/{tenant}/ns/{namespace}/{incarnation}/fts/{seqMin:16}-{seqMax:16}-v{version}.eftx
  *   t/{tenant}/ns/{namespace}/{incarnation}/del/{version:12}.bin
+ *   t/{tenant}/ns/{namespace}/{incarnation}/vec/{name}-v{version}[-a{attempt}].{evcl|evco|evdr}
+ *     (centroid lists, cluster objects, directories; background tasks that cannot promise identical
+ *      bytes on a retry add their attempt number)
  */
 
 export interface NamespaceRef {
@@ -44,4 +47,8 @@ export function deletesKey(ref: NamespaceRef, version: number): string {
 
 export function fullTextKey(ref: NamespaceRef, seqMin: number, seqMax: number, version: number): string {
   return `${namespacePrefix(ref)}fts/${pad(seqMin, 16)}-${pad(seqMax, 16)}-v${version}.eftx`;
+}
+
+export function vectorKey(ref: NamespaceRef, name: string, version: number, attempt: number | null, ext: "evcl" | "evco" | "evdr"): string {
+  return `${namespacePrefix(ref)}vec/${name}-v${version}${attempt === null ? "" : `-a${attempt}`}.${ext}`;
 }

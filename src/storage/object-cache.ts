@@ -58,8 +58,10 @@ export class ObjectCache {
         return hit;
       }
     }
+    const started = performance.now();
     const bytes = await this.store.get(key);
     if (!bytes) return null;
+    stats.storageSpans.push([started, performance.now()]);
     stats.storageReads++;
     stats.storageBytes += bytes.byteLength;
     stats.bytesRead += bytes.byteLength;
@@ -165,8 +167,10 @@ export class ObjectCache {
       const runStart = (first + run[0].index) * CACHE_BLOCK_BYTES;
       const runEnd = Math.min(size, (first + run[run.length - 1].index + 1) * CACHE_BLOCK_BYTES);
       try {
+        const started = performance.now();
         const bytes = await this.store.get(key, { offset: runStart, length: runEnd - runStart });
         if (!bytes) throw new Error(`storage: object ${key} is missing`);
+        stats.storageSpans.push([started, performance.now()]);
         stats.storageReads++;
         stats.storageBytes += bytes.byteLength;
         run.forEach((m, k) => {

@@ -19,6 +19,7 @@ const cases: [string, string, string, unknown, number, string][] = [
   ["wrong dimension", "POST", "upsert", { documents: [{ id: 2, vector: [1, 2] }] }, 400, "3 dimensions"],
   ["NaN in vector (as string)", "POST", "upsert", { documents: [{ id: 2, vector: [1, "NaN", 3] }] }, 400, "finite number"],
   ["null in vector", "POST", "upsert", { documents: [{ id: 2, vector: [1, null, 3] }] }, 400, "finite number"],
+  ["zero vector under cosine", "POST", "upsert", { documents: [{ id: 2, vector: [0, 0, 0] }] }, 400, "zero vector"],
   ["negative id", "POST", "upsert", { documents: [{ id: -1, vector: v }] }, 400, "integers from 0"],
   ["fractional id", "POST", "upsert", { documents: [{ id: 1.5, vector: v }] }, 400, "integers from 0"],
   ["id beyond 2^53", "POST", "upsert", { documents: [{ id: 2 ** 60, vector: v }] }, 400, "2^53"],

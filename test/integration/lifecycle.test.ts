@@ -74,7 +74,7 @@ describe("backpressure", () => {
     await runInDurableObject(stub, (instance: NamespaceDO) => {
       instance.config.walMaxBytes = 2000;
     });
-    const docs = (base: number) => ({ documents: Array.from({ length: 20 }, (_, i) => ({ id: base + i, vector: Array(8).fill(i) })) });
+    const docs = (base: number) => ({ documents: Array.from({ length: 20 }, (_, i) => ({ id: base + i, vector: Array(8).fill(i + 1) })) });
     let status = 200;
     let res;
     for (let i = 0; i < 10 && status === 200; i++) {

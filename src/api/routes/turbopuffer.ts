@@ -19,17 +19,18 @@ import { explainPlan } from "../../core/query/explain.ts";
 import { parseTurbopufferConsistency, parseVectorEncoding, planTurbopufferQuery } from "../../core/turbopuffer/query.ts";
 import { renderTurbopufferSchema, turbopufferSchemaToElacsym } from "../../core/turbopuffer/schema.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
-import { MAX_RECALL_QUERIES, measureRecall } from "../../service/recall.ts";
 import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
 import type { Schema } from "../../core/schema/schema.ts";
-import type { MultiQueryOutcome } from "../../service/namespace-service.ts";
+import { MAX_RECALL_QUERIES, type MultiQueryOutcome } from "../../service/namespace-service.ts";
 import { renderAttributes } from "../render.ts";
 import { type VectorEncoding, namespaceMetadata, queryBilling, queryPerformance, ranksByScore, renderRow } from "../turbopuffer-response.ts";
 import { parseTurbopufferWrite } from "../validate/turbopuffer-write.ts";
 
 /** Sub-queries of one multi-query request. */
 export const MAX_SUBQUERIES = 16;
+/** Sampled query vectors of a recall measurement when the request names none. */
+const DEFAULT_RECALL_QUERIES = 20;
 
 function service(c: AppContext): GuardedNamespaceService {
   return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
@@ -221,32 +222,38 @@ turbopufferV1.get("/:ns/hint_cache_warm", async (c) => {
   const r = await service(c).warm(c.req.param("ns"));
   return c.json({
     status: "ACCEPTED",
-    message: `warmed the manifest, ${r.segments} segment footers and ${r.full_text_indexes} full-text indexes (${r.object_reads} reads, ${r.bytes_read} bytes)`,
+    message: `warmed the manifest, ${r.vector_index ? "the vector index centroids, " : ""}${r.segments} segment footers and ${r.full_text_indexes} full-text indexes (${r.object_reads} reads, ${r.bytes_read} bytes)`,
   });
 });
 
+/**
+ * Recall of the vector index against exact search. The same route serves the Elacsym API (its
+ * `{num, top_k}` is a subset of turbopuffer's body); `filters` and `rank_by` use turbopuffer syntax.
+ */
 turbopufferV1.post("/:ns/_debug/recall", async (c) => {
   const ns = c.req.param("ns");
   const raw = await objectBody(c);
   for (const key of Object.keys(raw)) {
     if (!["num", "top_k", "filters", "rank_by", "include_ground_truth"].includes(key)) throw new InvalidArgumentError(`recall: unknown field '${key}'`);
   }
-  const num = raw.num ?? (raw.rank_by ? 1 : 25);
+  const num = raw.num ?? (raw.rank_by ? 1 : DEFAULT_RECALL_QUERIES);
   if (typeof num !== "number" || !Number.isInteger(num) || num < 1 || num > MAX_RECALL_QUERIES) throw new InvalidArgumentError(`num: expected an integer from 1 to ${MAX_RECALL_QUERIES}`);
-  let vector: unknown;
+  const probe: Record<string, unknown> = { top_k: 1 };
   if (raw.rank_by !== undefined && raw.rank_by !== null) {
     const rb = raw.rank_by;
     if (!Array.isArray(rb) || rb.length !== 3 || rb[0] !== "vector" || (rb[1] !== "ANN" && rb[1] !== "kNN")) throw new InvalidArgumentError('rank_by: expected ["vector", "ANN", [...]]');
     if (num !== 1) throw new InvalidArgumentError("num: must be 1 (or absent) when rank_by is given");
-    vector = rb[2];
+    probe.rank_by = rb;
   }
+  if (raw.filters !== undefined && raw.filters !== null) probe.filters = raw.filters;
   if (raw.include_ground_truth !== undefined && typeof raw.include_ground_truth !== "boolean") throw new InvalidArgumentError("include_ground_truth: expected true or false");
-  const { schema, ground_truth, ...report } = await measureRecall(service(c), ns, {
+  const topK = raw.top_k ?? 10;
+  if (typeof topK !== "number") throw new InvalidArgumentError("top_k: expected an integer from 1 to 1000");
+  const { schema, ground_truth, ...report } = await service(c).recall(ns, {
     num,
-    topK: parseTopK(raw.top_k),
-    filters: raw.filters,
-    vector,
-    includeGroundTruth: raw.include_ground_truth === true,
+    topK,
+    probe: { syntax: "turbopuffer", raw: probe },
+    groundTruth: raw.include_ground_truth === true,
   });
   if (!ground_truth) return c.json(report);
   return c.json({

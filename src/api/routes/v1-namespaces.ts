@@ -73,6 +73,8 @@ v1Namespaces.get("/:ns", async (c) => {
   return c.json(await service(c).describe(ns));
 });
 
+// POST /v1/namespaces/:ns/_debug/recall is served for both APIs by routes/turbopuffer.ts (same shape).
+
 /** Counters and storage figures of one namespace (the Prometheus /metrics view, as JSON). */
 v1Namespaces.get("/:ns/stats", async (c) => {
   const ns = c.req.param("ns");

@@ -58,6 +58,10 @@ export interface QueryPlan {
   hybrid: HybridPlan | null;
   /** Candidates an arm returns before fusion (top_k when there is a single arm). */
   armDepth: number;
+  /** Vector search: scan every vector exactly instead of using the approximate index. */
+  exact: boolean;
+  /** Vector search: clusters to probe (null: the index's calibrated default). */
+  nprobe: number | null;
   filter: Filter | null;
   includeVector: boolean;
   /** Attribute names to return; null returns all of them. */
@@ -111,7 +115,13 @@ export function parseConsistency(raw: unknown, where = "consistency"): Consisten
   throw new InvalidArgumentError(`${where}: expected "strong" or "eventual"`);
 }
 
-const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency", "order_by", "aggregate_by", "group_by"];
+const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency", "order_by", "aggregate_by", "group_by", "exact", "nprobe"];
+
+export function parseNprobe(raw: unknown, where = "nprobe"): number | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > 1_000_000) throw new InvalidArgumentError(`${where}: expected an integer ≥ 1`);
+  return raw;
+}
 
 /** An attribute that rows can be ordered or grouped by: a scalar attribute or "id". */
 export function checkOrderableField(schema: Schema, field: unknown, where: string): string {
@@ -220,6 +230,8 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
   if (raw.include_vector !== undefined && typeof raw.include_vector !== "boolean") {
     throw new InvalidArgumentError("include_vector: expected true or false");
   }
+  if (raw.exact !== undefined && typeof raw.exact !== "boolean") throw new InvalidArgumentError("exact: expected true or false");
+  if ((raw.exact !== undefined || raw.nprobe !== undefined) && !vector) throw new InvalidArgumentError("exact / nprobe: only apply to vector queries");
   const topK = parseTopK(raw.top_k);
   return {
     topK,
@@ -230,6 +242,8 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
     aggregate,
     hybrid,
     armDepth: hybrid ? hybridArmDepth(topK) : topK,
+    exact: raw.exact === true,
+    nprobe: parseNprobe(raw.nprobe),
     filter: raw.filter === undefined || raw.filter === null ? null : parseV1Filter(raw.filter, schema),
     includeVector: raw.include_vector === true,
     includeAttributes: parseIncludeAttributes(raw.include_attributes, schema),

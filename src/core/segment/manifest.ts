@@ -30,6 +30,20 @@ export interface DeletesInfo {
   bytes: number;
 }
 
+/** The namespace-level vector index (IVF + RaBitQ): see src/core/index/vector/index-directory.ts. */
+export interface VectorIndexInfo {
+  /** Where each cluster's blocks are. */
+  directory: { key: string; bytes: number };
+  centroids: { key: string; bytes: number };
+  nlist: number;
+  /** Entries the index holds (dead versions included until maintenance drops them). */
+  entries: number;
+  /** Default clusters probed per query, kept for the recall target as the index grows. */
+  nprobe: number;
+  /** Live vectors when nprobe was last calibrated. */
+  calibrated_at: number;
+}
+
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   version: number;
@@ -41,6 +55,8 @@ export interface Manifest {
   deletes: DeletesInfo[];
   /** Rows in segments, and how many of them are dead. */
   stats: { rows: number; dead: number };
+  /** Absent until the namespace has enough vectors to index. */
+  vector_index?: VectorIndexInfo;
 }
 
 export function emptyManifest(schema: Schema, createdAt: number): Manifest {

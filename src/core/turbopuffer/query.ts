@@ -194,6 +194,8 @@ export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
     aggregate: null,
     hybrid: null,
     armDepth: topK,
+    exact: false,
+    nprobe: null,
     filter,
     includeVector,
     includeAttributes,
@@ -227,6 +229,8 @@ function applyRankBy(plan: QueryPlan, rank: unknown, schema: Schema): void {
     if (!schema.vector) throw new InvalidArgumentError("rank_by: this namespace has no vectors");
     plan.vector = queryVector(rank[2], schema, "rank_by[2]");
     plan.metric = schema.vector.metric;
+    // ANN: the vector index (when built); kNN: exact distances to every matching vector.
+    plan.exact = op === "kNN";
     return;
   }
   if (op === "asc" || op === "desc") {

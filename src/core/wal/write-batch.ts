@@ -152,8 +152,23 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
   } else if (batch.dims > 0) {
     next = { ...next, vector: { dimensions: batch.dims, metric: batch.metric ?? "cosine" } };
   }
+  if (next.vector?.metric === "cosine" && batch.vectors) rejectZeroVectors(batch.vectors, batch.dims);
   const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes, batch.origin);
   return { schema: withAttributes, schemaChanged: withAttributes !== schema, attrs };
+}
+
+/** Cosine distance needs a direction: a zero vector has none. */
+function rejectZeroVectors(vectors: Float32Array, dims: number): void {
+  for (let i = 0; i * dims < vectors.length; i++) {
+    let any = false;
+    for (let j = i * dims; j < (i + 1) * dims; j++) {
+      if (vectors[j] !== 0) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) throw new InvalidArgumentError(`documents[${i}].vector: a zero vector has no direction under the cosine metric`);
+  }
 }
 
 /**

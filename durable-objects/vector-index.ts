@@ -1,0 +1,342 @@
+/**
+ * The namespace-level vector index in the Durable Object: building it once the namespace has
+ * enough vectors, appending each flush's vectors as a delta fragment, and maintaining it cluster
+ * by cluster (merging a cluster's blocks without its dead entries, splitting clusters that grew
+ * too large). Formats and algorithms are in src/core/index/vector/; this module decides when they
+ * run, which objects they write and how the manifest changes.
+ *
+ * Crash safety: a build or maintenance step writes its objects under keys that carry an attempt
+ * number, stores the next manifest (and the index entries it drops) as a pending commit, writes
+ * that manifest, then commits in one transaction. An alarm finishes a pending commit before any
+ * other work, so the manifest version it names is never written twice with different bytes.
+ */
+import { type CentroidIndex, decodeCentroidList, encodeCentroidList, openCentroidIndex } from "../src/core/index/vector/centroid-list.ts";
+import type { ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
+import { type ClusterBlockLocation, encodeClusterObject, readClusterBlock } from "../src/core/index/vector/cluster-object.ts";
+import {
+  type IndexDirectory,
+  type ObjectRef,
+  addObject,
+  clusterStarts,
+  decodeDirectory,
+  encodeDirectory,
+  replaceClusters,
+} from "../src/core/index/vector/index-directory.ts";
+import { buildIvfIndex } from "../src/core/index/vector/ivf-build.ts";
+import { type VectorRecord, encodeDeltaFragment } from "../src/core/index/vector/ivf-encoder.ts";
+import { liveMembers, mergeClusterBlocks, splitCluster } from "../src/core/index/vector/ivf-maintenance.ts";
+import type { VectorKernels } from "../src/core/index/vector/kernels.ts";
+import { DeadSet } from "../src/core/segment/dead-set.ts";
+import { type Manifest, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { SegmentReader } from "../src/core/segment/segment-reader.ts";
+import type { SegmentRow } from "../src/core/segment/segment-writer.ts";
+import type { BlobStore } from "../src/storage/blob-store.ts";
+import { type NamespaceRef, manifestKey, vectorKey } from "../src/storage/keys.ts";
+import { blobRangeReader } from "../src/storage/range-reader.ts";
+import type { DeadTable } from "./dead-table.ts";
+import type { Faults } from "./faults.ts";
+import { type GarbageTable, unreferenced } from "./garbage.ts";
+import type { IdIndex } from "./id-index.ts";
+import type { MetaStore } from "./meta-store.ts";
+
+/** Entries per cluster the index aims for; a cluster is split above twice this. */
+export const TARGET_CLUSTER_SIZE = 512;
+/** Blocks a cluster may collect (one per flush that touched it) before maintenance merges them. */
+export const MAX_CLUSTER_BLOCKS = 4;
+/** Bytes of cluster data (codes + vectors) one maintenance step reads and rewrites. */
+const MAINTENANCE_BYTES = 8 << 20;
+
+export interface VectorContext {
+  storage: DurableObjectStorage;
+  meta: MetaStore;
+  dead: DeadTable;
+  garbage: GarbageTable;
+  ids: IdIndex;
+  store: BlobStore;
+  faults: Faults;
+  kernels: () => VectorKernels;
+  now: () => number;
+  /** Live vectors a namespace needs before it gets an index (smaller ones are searched exactly). */
+  minRows: number;
+}
+
+/** What a build or maintenance step commits once its objects are written. */
+interface PendingVectorCommit {
+  manifest: Manifest;
+  garbage: string[];
+  /** Set by a build: dead versions before this manifest version are not in the new index. */
+  rebuiltAt?: number;
+}
+
+function refOf(c: VectorContext): NamespaceRef {
+  const s = c.meta.state()!;
+  return { tenant: s.tenant, namespace: s.name, incarnation: s.incarnation };
+}
+
+/** Decoded directory and opened centroid index of the current version, kept between steps. */
+export class VectorIndexCache {
+  private dir: { key: string; value: IndexDirectory } | null = null;
+  private cent: { key: string; value: CentroidIndex } | null = null;
+
+  async directory(store: BlobStore, info: VectorIndexInfo): Promise<IndexDirectory> {
+    if (this.dir?.key !== info.directory.key) {
+      const bytes = await store.get(info.directory.key);
+      if (!bytes) throw new Error(`vector: directory ${info.directory.key} is missing`);
+      this.dir = { key: info.directory.key, value: decodeDirectory(bytes, info.directory.key) };
+    }
+    return this.dir.value;
+  }
+
+  async centroids(store: BlobStore, info: VectorIndexInfo, kernels: VectorKernels): Promise<CentroidIndex> {
+    if (this.cent?.key !== info.centroids.key) {
+      const bytes = await store.get(info.centroids.key);
+      if (!bytes) throw new Error(`vector: centroid list ${info.centroids.key} is missing`);
+      this.cent = { key: info.centroids.key, value: openCentroidIndex(decodeCentroidList(bytes), kernels) };
+    }
+    return this.cent.value;
+  }
+
+  clear(): void {
+    this.dir = null;
+    this.cent = null;
+  }
+}
+
+/** The live (seq, vector) rows of a manifest's segments, streamed one row group at a time. */
+async function* liveVectors(store: BlobStore, manifest: Manifest, dead: DeadSet): AsyncGenerator<VectorRecord> {
+  for (const info of manifest.segments) {
+    const reader = blobRangeReader(store, info.key, info.bytes);
+    const seg = new SegmentReader(reader, info, await SegmentReader.readMetadata(reader, info.footer_bytes), manifest.schema);
+    for await (const batch of seg.scan([], true)) {
+      for (let r = 0; r < batch.seqs.length; r++) {
+        const v = batch.vectors?.[r];
+        if (v && !dead.has(batch.seqs[r])) yield { seq: batch.seqs[r], vector: v };
+      }
+    }
+  }
+}
+
+/**
+ * A flush's vectors as a delta fragment of the index: the object and the next directory, named by
+ * the flush's (persisted) version, so a retried flush writes the same bytes.
+ */
+export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCache, info: VectorIndexInfo, version: number, rows: SegmentRow[]): Promise<VectorIndexInfo> {
+  const records: VectorRecord[] = rows.filter((r) => r.vector).map((r) => ({ seq: r.seq, vector: r.vector! }));
+  if (records.length === 0) return info;
+  const ref = refOf(c);
+  const index = await cache.centroids(c.store, info, c.kernels());
+  const dir = await cache.directory(c.store, info);
+  const fragment = encodeDeltaFragment(index, records, { withVectors: true });
+  const objectKey = vectorKey(ref, `frag-${records[0].seq}`, version, null, "evco");
+  await c.store.put(objectKey, fragment.bytes);
+  const next = addObject(dir, { key: objectKey, bytes: fragment.bytes.byteLength }, fragment.locations);
+  const dirBytes = encodeDirectory(next);
+  const dirKey = vectorKey(ref, "dir", version, null, "evdr");
+  await c.store.put(dirKey, dirBytes);
+  return { ...info, directory: { key: dirKey, bytes: dirBytes.byteLength }, entries: info.entries + records.length };
+}
+
+function nextAttempt(c: VectorContext): number {
+  const attempt = (c.meta.vectorAttempts() ?? 0) + 1;
+  c.meta.setVectorAttempts(attempt);
+  return attempt;
+}
+
+/** Builds the index when the namespace has enough live vectors and none yet. */
+export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
+  const manifest = c.meta.manifest();
+  if (!manifest || manifest.vector_index || !manifest.schema.vector) return false;
+  const live = manifest.stats.rows - c.dead.inSegmentsCount();
+  if (live < c.minRows) return false;
+  const { dimensions, metric } = manifest.schema.vector;
+  const ref = refOf(c);
+  const version = manifest.version + 1;
+  const attempt = nextAttempt(c);
+  const dead = new DeadSet(c.dead.all());
+  const scratch: string[] = [];
+  const objects: ObjectRef[] = [];
+  const locations: ClusterBlockLocation[][] = [];
+  const built = await buildIvfIndex(() => liveVectors(c.store, manifest, dead), {
+    async putScratch(bytes) {
+      const key = vectorKey(ref, `scratch-${scratch.length}`, version, attempt, "evco");
+      await c.store.put(key, bytes);
+      scratch.push(key);
+      return blobRangeReader(c.store, key, bytes.byteLength);
+    },
+    async putClusterObject(bytes, locs) {
+      const key = vectorKey(ref, `base-${objects.length}`, version, attempt, "evco");
+      await c.store.put(key, bytes);
+      objects.push({ key, bytes: bytes.byteLength });
+      locations.push(locs);
+      return key;
+    },
+  }, {
+    dim: dimensions,
+    metric,
+    kernels: c.kernels(),
+    nlist: Math.max(1, Math.min(Math.round(live / TARGET_CLUSTER_SIZE), Math.ceil(4 * Math.sqrt(live)))),
+    seed: 0x5eed,
+    withVectors: true,
+  });
+  const centroidsKey = vectorKey(ref, "centroids", version, attempt, "evcl");
+  await c.store.put(centroidsKey, built.centroidListBytes);
+  let dir: IndexDirectory = { nlist: built.centroidList.nlist, centroids: { key: centroidsKey, bytes: built.centroidListBytes.byteLength }, objects: [], blocks: [] };
+  objects.forEach((o, i) => (dir = addObject(dir, o, locations[i])));
+  const dirBytes = encodeDirectory(dir);
+  const dirKey = vectorKey(ref, "dir", version, attempt, "evdr");
+  await c.store.put(dirKey, dirBytes);
+  const next: Manifest = {
+    ...manifest,
+    version,
+    vector_index: {
+      directory: { key: dirKey, bytes: dirBytes.byteLength },
+      centroids: dir.centroids,
+      nlist: dir.nlist,
+      entries: built.stats.vectors,
+      nprobe: built.centroidList.nprobe,
+      calibrated_at: built.stats.vectors,
+    },
+  };
+  await commitVector(c, { manifest: next, garbage: [...scratch, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
+  return true;
+}
+
+/**
+ * Stores a step's pending commit (with the index entries it drops), writes its manifest and
+ * commits. `pending` null resumes the stored one after a crash.
+ */
+async function commitVector(c: VectorContext, next: PendingVectorCommit | null, dropped: number[] = []): Promise<void> {
+  if (next) {
+    c.storage.transactionSync(() => {
+      c.dead.stageIndexDrops(dropped);
+      c.meta.setPendingVectorCommit(next);
+    });
+  }
+  const pending = (next ?? c.meta.pendingVectorCommit()) as PendingVectorCommit;
+  c.faults.hit("vector:before-manifest");
+  await c.store.put(manifestKey(refOf(c), pending.manifest.version), encodeManifest(pending.manifest));
+  c.faults.hit("vector:before-commit");
+  const current = c.meta.manifest()!;
+  c.storage.transactionSync(() => {
+    c.meta.setManifest(pending.manifest);
+    c.garbage.add([...pending.garbage, ...unreferenced(current, pending.manifest)], c.now());
+    if (pending.rebuiltAt !== undefined) c.dead.indexRebuilt(pending.rebuiltAt);
+    c.dead.droppedFromIndexPending();
+    c.meta.clearPendingVectorCommit();
+  });
+}
+
+/** Finishes a build or maintenance step whose objects are written (first thing an alarm does). */
+export async function resumeVectorCommit(c: VectorContext): Promise<boolean> {
+  if (!c.meta.pendingVectorCommit()) return false;
+  await commitVector(c, null);
+  return true;
+}
+
+interface ClusterWork {
+  clusterId: number;
+  bytes: number;
+  blocks: number;
+  entries: number;
+}
+
+/** Clusters that need rewriting: too many blocks, or too many entries (a split is due). */
+function pickClusters(dir: IndexDirectory, targetClusterSize: number): ClusterWork[] {
+  const starts = clusterStarts(dir);
+  const work: ClusterWork[] = [];
+  for (let cl = 0; cl < dir.nlist; cl++) {
+    let bytes = 0;
+    let entries = 0;
+    for (let b = starts[cl]; b < starts[cl + 1]; b++) {
+      bytes += dir.blocks[b].scanBytes + dir.blocks[b].vectorBytes;
+      entries += dir.blocks[b].count;
+    }
+    const blocks = starts[cl + 1] - starts[cl];
+    if (blocks > MAX_CLUSTER_BLOCKS || entries > 2 * targetClusterSize) work.push({ clusterId: cl, bytes, blocks, entries });
+  }
+  return work.sort((a, b) => b.blocks - a.blocks || b.entries - a.entries);
+}
+
+/**
+ * One maintenance step: rewrites a batch of clusters (merging their blocks without dead entries,
+ * splitting those that outgrew the target size) into one new object. False when nothing is due.
+ */
+export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<boolean> {
+  const manifest = c.meta.manifest();
+  const info = manifest?.vector_index;
+  if (!manifest || !info) return false;
+  const dir = await cache.directory(c.store, info);
+  let index = await cache.centroids(c.store, info, c.kernels());
+  const due = pickClusters(dir, index.targetClusterSize);
+  if (due.length === 0) return false;
+  const batch: ClusterWork[] = [];
+  let budget = 0;
+  for (const w of due) {
+    if (batch.length > 0 && budget + w.bytes > MAINTENANCE_BYTES) break;
+    batch.push(w);
+    budget += w.bytes;
+  }
+
+  const ref = refOf(c);
+  const version = manifest.version + 1;
+  const attempt = nextAttempt(c);
+  const starts = clusterStarts(dir);
+  const out: Uint8Array[] = [];
+  const dropped: number[] = [];
+  let split = false;
+  let entries = info.entries;
+  for (const w of batch) {
+    const blocks: ClusterBlock[] = await Promise.all(
+      dir.blocks.slice(starts[w.clusterId], starts[w.clusterId + 1]).map((b) => {
+        const o = dir.objects[b.object];
+        return readClusterBlock(blobRangeReader(c.store, o.key, o.bytes), b, { withVectors: true });
+      }),
+    );
+    const seqs = blocks.flatMap((b) => Array.from(b.seqs));
+    const live = c.ids.liveFlushed(seqs);
+    for (const s of seqs) if (!live.has(s)) dropped.push(s);
+    entries -= seqs.length - live.size;
+    if (live.size > 2 * index.targetClusterSize) {
+      const result = splitCluster({ index, clusterId: w.clusterId, members: liveMembers(blocks, (s) => live.has(s)), withVectors: true });
+      index = openCentroidIndex(result.centroidList, c.kernels());
+      for (const b of result.blocks) out.push(b.bytes);
+      split = true;
+    } else if (live.size > 0) {
+      out.push(mergeClusterBlocks({ index, clusterId: w.clusterId, blocks, isLive: (s) => live.has(s) }).bytes);
+    }
+  }
+  // New clusters from splits are rewritten too: their ids are new to the directory.
+  const touched = new Set(batch.map((w) => w.clusterId));
+  const encoded = out.length > 0 ? encodeClusterObject(out) : null;
+  let object: ObjectRef | null = null;
+  if (encoded) {
+    object = { key: vectorKey(ref, "clusters", version, attempt, "evco"), bytes: encoded.bytes.byteLength };
+    await c.store.put(object.key, encoded.bytes);
+  }
+  let centroids = dir.centroids;
+  if (split) {
+    const bytes = encodeCentroidList(index);
+    centroids = { key: vectorKey(ref, "centroids", version, attempt, "evcl"), bytes: bytes.byteLength };
+    await c.store.put(centroids.key, bytes);
+  }
+  const { directory, unreferenced: gone } = replaceClusters(dir, touched, object, encoded?.locations ?? [], centroids, index.nlist);
+  const dirBytes = encodeDirectory(directory);
+  const dirKey = vectorKey(ref, "dir", version, attempt, "evdr");
+  await c.store.put(dirKey, dirBytes);
+  const next: Manifest = {
+    ...manifest,
+    version,
+    vector_index: {
+      ...info,
+      directory: { key: dirKey, bytes: dirBytes.byteLength },
+      centroids,
+      nlist: index.nlist,
+      entries,
+      // As clusters split, a query's neighbours spread over more of them, but far fewer than in
+      // proportion: probe ∝ √nlist (measured by bench:ann; _debug/recall checks it).
+      nprobe: Math.min(index.nlist, Math.ceil(info.nprobe * Math.sqrt(index.nlist / info.nlist))),
+    },
+  };
+  await commitVector(c, { manifest: next, garbage: [...gone.map((o) => o.key), manifestKey(ref, manifest.version)] }, dropped);
+  return true;
+}

@@ -1,0 +1,203 @@
+/**
+ * The approximate vector arm of a query: the index directory and centroids (cached in the isolate),
+ * the probed clusters' blocks through the object cache, the filter as a set of matching versions
+ * (or, when it matches few, an exact scan of just those rows), and an exact rerank of the best
+ * candidates with their stored full vectors. Returns hits located in their segments.
+ */
+import { type CentroidIndex, decodeCentroidList, openCentroidIndex } from "../core/index/vector/centroid-list.ts";
+import type { ClusterBlock } from "../core/index/vector/cluster-block.ts";
+import { readBlockVectorRows, readClusterBlock } from "../core/index/vector/cluster-object.ts";
+import { distanceTo } from "../core/index/vector/distance.ts";
+import { type DirectoryBlock, type IndexDirectory, clusterStarts, decodeDirectory } from "../core/index/vector/index-directory.ts";
+import { searchIvf } from "../core/index/vector/ivf-search.ts";
+import { idKey } from "../core/codec/id-key.ts";
+import { evaluateFilter, filterFields } from "../core/query/filter.ts";
+import type { QueryPlan } from "../core/query/plan.ts";
+import { type SegmentHit, type SegmentSource, batchFieldReader } from "../core/query/segment-search.ts";
+import { SeqBitset } from "../core/query/seq-bitset.ts";
+import { TopK } from "../core/query/top-k.ts";
+import type { DeadSet } from "../core/segment/dead-set.ts";
+import { type Manifest, type VectorIndexInfo, segmentForSeq } from "../core/segment/manifest.ts";
+import type { IoStats } from "../storage/io-stats.ts";
+import type { ObjectCache } from "../storage/object-cache.ts";
+import { vectorKernels } from "../wasm/vector-kernels.ts";
+import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts";
+
+/** With a filter matching fewer rows than this, scan those rows exactly instead of the index. */
+export const EXACT_FILTER_MAX_ROWS = 20_000;
+
+const centroidIndexes = new EntryLru<Promise<CentroidIndex>>(8);
+onClearIsolateCaches(() => centroidIndexes.clear());
+
+interface Directory {
+  dir: IndexDirectory;
+  starts: Uint32Array;
+}
+
+async function loadDirectory(cache: ObjectCache, info: VectorIndexInfo, stats: IoStats): Promise<Directory> {
+  const key = `vdir:${info.directory.key}`;
+  const hit = parsedCache().get(key) as Directory | undefined;
+  if (hit) return hit;
+  const bytes = await cache.getObject(info.directory.key, stats);
+  if (!bytes) throw new Error(`vector: directory ${info.directory.key} is missing`);
+  const dir = decodeDirectory(bytes, info.directory.key);
+  const value = { dir, starts: clusterStarts(dir) };
+  parsedCache().set(key, value, dir.blocks.length * 96 + 1024);
+  return value;
+}
+
+function loadCentroids(cache: ObjectCache, info: VectorIndexInfo, stats: IoStats): Promise<CentroidIndex> {
+  let p = centroidIndexes.get(info.centroids.key);
+  if (!p) {
+    p = cache.getObject(info.centroids.key, stats).then((bytes) => {
+      if (!bytes) throw new Error(`vector: centroid list ${info.centroids.key} is missing`);
+      return openCentroidIndex(decodeCentroidList(bytes), vectorKernels());
+    });
+    p.catch(() => centroidIndexes.delete(info.centroids.key));
+    centroidIndexes.set(info.centroids.key, p);
+  }
+  return p;
+}
+
+/** Loads the vector index's directory and centroids into the isolate (cache warming). */
+export async function warmVectorIndex(cache: ObjectCache, info: VectorIndexInfo, stats: IoStats): Promise<void> {
+  await Promise.all([loadDirectory(cache, info, stats), loadCentroids(cache, info, stats)]);
+}
+
+export interface AnnContext {
+  plan: QueryPlan;
+  manifest: Manifest;
+  dead: DeadSet;
+  segments: SegmentSource;
+  cache: ObjectCache;
+  stats: IoStats;
+}
+
+export interface AnnResult {
+  hits: SegmentHit[];
+  /** Entries scored through the index. */
+  candidates: number;
+  /** Rows scanned exactly (the filtered fallback). */
+  scanned: number;
+  clustersProbed: number;
+}
+
+/** The versions matching the filter over every segment (live ones), with their ordinals. */
+async function matchingRows(ctx: AnnContext): Promise<{ seqs: SeqBitset; rows: { info: Manifest["segments"][number]; ordinal: number; seq: number }[] | null }> {
+  const { plan, manifest } = ctx;
+  const seqs = new SeqBitset(manifest.wal_seq);
+  const rows: { info: Manifest["segments"][number]; ordinal: number; seq: number }[] = [];
+  const fields = [...filterFields(plan.filter!)].filter((f) => f !== "id");
+  for (const info of manifest.segments) {
+    const reader = await ctx.segments.open(info, manifest.schema);
+    for await (const batch of reader.scan(fields, false)) {
+      let r = 0;
+      const read = batchFieldReader(batch, () => r);
+      for (; r < batch.seqs.length; r++) {
+        const seq = batch.seqs[r];
+        if (ctx.dead.has(seq) || !evaluateFilter(plan.filter!, read)) continue;
+        seqs.add(seq);
+        if (rows.length <= EXACT_FILTER_MAX_ROWS) rows.push({ info, ordinal: batch.start + r, seq });
+      }
+    }
+  }
+  return { seqs, rows: rows.length <= EXACT_FILTER_MAX_ROWS ? rows : null };
+}
+
+/** Exact search over a few rows (a selective filter): their vectors read in runs from the segments. */
+async function exactOverRows(ctx: AnnContext, rows: { info: Manifest["segments"][number]; ordinal: number; seq: number }[]): Promise<SegmentHit[]> {
+  const { plan, manifest } = ctx;
+  const top = new TopK<SegmentHit>(plan.armDepth);
+  const dist = distanceTo(plan.metric!, plan.vector!);
+  const bySegment = new Map<string, typeof rows>();
+  for (const r of rows) (bySegment.get(r.info.key) ?? bySegment.set(r.info.key, []).get(r.info.key)!).push(r);
+  for (const group of bySegment.values()) {
+    const reader = await ctx.segments.open(group[0].info, manifest.schema);
+    const data = await reader.readRows(group.map((g) => g.ordinal), [], true);
+    for (const g of group) {
+      const row = data.get(g.ordinal)!;
+      if (!row.vector) continue;
+      top.offer(dist(row.vector), idKey(row.id), { id: row.id, seq: g.seq, score: 0, segment: g.info, ordinal: g.ordinal });
+    }
+  }
+  return top.sorted().map((s) => ({ ...s.item, score: s.score }));
+}
+
+/** Finds the segment and ordinal of each version (one seq-column read per row group touched). */
+async function locate(ctx: AnnContext, found: { seq: number; distance: number }[]): Promise<SegmentHit[]> {
+  const { manifest } = ctx;
+  const bySegment = new Map<string, { seq: number; distance: number }[]>();
+  for (const f of found) {
+    const info = segmentForSeq(manifest, f.seq);
+    if (!info) continue; // compacted away since the index saw it: a dead version
+    (bySegment.get(info.key) ?? bySegment.set(info.key, []).get(info.key)!).push(f);
+  }
+  const hits: SegmentHit[] = [];
+  await Promise.all(
+    [...bySegment.values()].map(async (group) => {
+      const info = segmentForSeq(manifest, group[0].seq)!;
+      const reader = await ctx.segments.open(info, manifest.schema);
+      const ords = await reader.locate(group.map((g) => g.seq));
+      for (const g of group) {
+        const ordinal = ords.get(g.seq);
+        if (ordinal !== undefined) hits.push({ id: 0, seq: g.seq, score: g.distance, segment: info, ordinal });
+      }
+    }),
+  );
+  return hits.sort((a, b) => a.score - b.score || a.seq - b.seq);
+}
+
+export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
+  const { plan, manifest } = ctx;
+  const info = manifest.vector_index!;
+  const [{ dir, starts }, centroids, matches] = await Promise.all([
+    loadDirectory(ctx.cache, info, ctx.stats),
+    loadCentroids(ctx.cache, info, ctx.stats),
+    plan.filter ? matchingRows(ctx) : Promise.resolve(null),
+  ]);
+  if (matches?.rows) {
+    const hits = await exactOverRows(ctx, matches.rows);
+    return { hits, candidates: 0, scanned: matches.rows.length, clustersProbed: 0 };
+  }
+  const where = new Map<ClusterBlock, DirectoryBlock>();
+  const readerOf = (b: DirectoryBlock) => {
+    const o = dir.objects[b.object];
+    return ctx.cache.rangeReader(o.key, o.bytes, ctx.stats);
+  };
+  const result = await searchIvf({
+    query: plan.vector!,
+    k: plan.armDepth,
+    centroids,
+    nprobe: plan.nprobe ?? info.nprobe,
+    readCluster: async (clusterId) => {
+      const refs = dir.blocks.slice(starts[clusterId], starts[clusterId + 1]);
+      const blocks = await Promise.all(refs.map((b) => readClusterBlock(readerOf(b), b)));
+      blocks.forEach((block, i) => where.set(block, refs[i]));
+      return blocks;
+    },
+    isLive: (seq) => !ctx.dead.has(seq),
+    filter: matches ? (seq) => matches.seqs.has(seq) : undefined,
+    rerank: {
+      // Exact distances for the best candidates, from the vectors stored beside their codes.
+      fetchVectors: async (cands) => {
+        const out: (Float32Array | null)[] = new Array(cands.length).fill(null);
+        const byBlock = new Map<ClusterBlock, number[]>();
+        cands.forEach((c, i) => (byBlock.get(c.block) ?? byBlock.set(c.block, []).get(c.block)!).push(i));
+        await Promise.all(
+          [...byBlock].map(async ([block, idx]) => {
+            const loc = where.get(block)!;
+            const rows = await readBlockVectorRows(readerOf(loc), loc, block, idx.map((i) => cands[i].entry));
+            idx.forEach((i, j) => (out[i] = rows[j]));
+          }),
+        );
+        return out;
+      },
+    },
+  });
+  return {
+    hits: await locate(ctx, result.results),
+    candidates: result.stats.candidatesScanned,
+    scanned: 0,
+    clustersProbed: result.stats.clustersProbed,
+  };
+}

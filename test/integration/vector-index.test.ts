@@ -1,0 +1,139 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
+import type { Manifest } from "../../src/core/segment/manifest.ts";
+import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
+import { seededRandom } from "../helpers/random.ts";
+
+let t: TestTenant;
+const DIMS = 32;
+
+beforeAll(async () => {
+  t = await makeTenant();
+});
+
+/** Clustered vectors: closer to real embeddings than uniform noise. */
+function generator(seed: number) {
+  const rand = seededRandom(seed);
+  const centres = Array.from({ length: 24 }, () => Array.from({ length: DIMS }, () => rand() * 2 - 1));
+  return () => {
+    const c = centres[Math.floor(rand() * centres.length)];
+    return c.map((x) => Math.round((x + (rand() - 0.5) * 0.5) * 1e4) / 1e4);
+  };
+}
+
+async function drain(ns: string) {
+  for (let i = 0; i < 200 && (await runDurableObjectAlarm(namespaceStub(t.id, ns))); i++) {
+    // flush, build, maintain, compact until idle
+  }
+}
+
+async function configure(ns: string, config: Record<string, number>) {
+  await runInDurableObject(namespaceStub(t.id, ns), (instance: NamespaceDO) => {
+    Object.assign(instance.config, config);
+  });
+}
+
+async function manifestOf(ns: string): Promise<Manifest> {
+  return runInDurableObject(namespaceStub(t.id, ns), (_i, state) => JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'manifest'").one().value) as Manifest);
+}
+
+async function ids(ns: string, body: unknown): Promise<number[]> {
+  const res = await api("POST", `/v1/namespaces/${ns}/query`, t.key, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.results.map((r: any) => r.id);
+}
+
+describe("vector index (IVF + RaBitQ)", () => {
+  const ns = "ann";
+  const next = generator(11);
+  const queries = Array.from({ length: 20 }, () => next());
+
+  beforeAll(async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "cosine" }, attributes: { g: "int" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    for (let b = 0; b < 4; b++) {
+      const documents = Array.from({ length: 1000 }, (_, i) => ({ id: b * 1000 + i, vector: next(), attributes: { g: (b * 1000 + i) % 10 } }));
+      expect((await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents })).status).toBe(200);
+      await drain(ns);
+    }
+  });
+
+  it("builds the index once the namespace has enough vectors, and reaches recall@10 ≥ 0.95", async () => {
+    const m = await manifestOf(ns);
+    expect(m.vector_index).toBeDefined();
+    expect(m.vector_index!.entries).toBeGreaterThanOrEqual(4000);
+    let hits = 0;
+    for (const q of queries) {
+      const exact = await ids(ns, { vector: q, top_k: 10, exact: true, include_attributes: false });
+      const res = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10, include_attributes: false });
+      expect(res.body.performance.index_candidates).toBeGreaterThan(0);
+      expect(res.body.performance.exhaustive_search_count).toBe(0);
+      const ann = res.body.results.map((r: any) => r.id);
+      hits += ann.filter((id: number) => exact.includes(id)).length;
+    }
+    expect(hits / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("answers identically after a Durable Object restart and from a cold isolate", async () => {
+    const before = await ids(ns, { vector: queries[0], top_k: 10 });
+    await api("POST", "/admin/cache/clear", "test-admin-token");
+    expect(await ids(ns, { vector: queries[0], top_k: 10 })).toEqual(before);
+  });
+
+  it("sees upserts and deletes immediately, after flush and after index maintenance", async () => {
+    const q = queries[1];
+    const top = await ids(ns, { vector: q, top_k: 5 });
+    // Delete the best match, and add a document equal to the query.
+    await api("POST", `/v1/namespaces/${ns}/delete`, t.key, { ids: [top[0]] });
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: [{ id: 9000, vector: q, attributes: { g: 3 } }] });
+    const check = async () => {
+      const now = await ids(ns, { vector: q, top_k: 5 });
+      expect(now[0]).toBe(9000);
+      expect(now).not.toContain(top[0]);
+    };
+    await check();
+    await drain(ns);
+    await check();
+    // Many flushes add many blocks per cluster: maintenance merges them and drops dead entries.
+    for (let b = 0; b < 6; b++) {
+      await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: Array.from({ length: 200 }, (_, i) => ({ id: 10_000 + b * 200 + i, vector: next(), attributes: { g: i % 10 } })) });
+      await api("POST", `/v1/namespaces/${ns}/delete`, t.key, { ids: Array.from({ length: 20 }, (_, i) => b * 100 + i) });
+      await drain(ns);
+    }
+    await check();
+    const m = await manifestOf(ns);
+    // Built at 1,000 vectors into two clusters of ~512; clusters past twice that split as the namespace grew.
+    expect(m.vector_index!.nlist).toBeGreaterThanOrEqual(6);
+    // Maintenance dropped the deleted and superseded entries it met.
+    expect(m.vector_index!.entries).toBeLessThan(4000 + 1 + 1200);
+  });
+
+  it("applies filters inside the search (index path and the exact fallback)", async () => {
+    for (const q of queries.slice(0, 5)) {
+      for (const filter of [{ field: "g", op: "in", value: [1, 2, 3, 4, 5, 6] }, { field: "id", op: "lt", value: 300 }]) {
+        const exact = await ids(ns, { vector: q, top_k: 10, filter, exact: true, include_attributes: false });
+        const ann = await ids(ns, { vector: q, top_k: 10, filter, include_attributes: false });
+        expect(ann.filter((id) => exact.includes(id)).length).toBeGreaterThanOrEqual(8);
+      }
+    }
+  });
+
+  it("reports its recall against exact search (_debug/recall)", async () => {
+    const res = await api("POST", `/v1/namespaces/${ns}/_debug/recall`, t.key, { num: 10, top_k: 10 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.queries).toBe(10);
+    expect(res.body.avg_recall).toBeGreaterThanOrEqual(0.9);
+    expect(res.body.avg_ann_count).toBeGreaterThan(0);
+    expect(res.body.avg_exhaustive_count).toBeGreaterThan(4000);
+    expect((await api("POST", `/v1/namespaces/${ns}/_debug/recall`, t.key, { num: 0 })).status).toBe(400);
+  });
+
+  it("leaves no manifest pointing at a missing object", async () => {
+    const listed = await env.BUCKET.list({ prefix: `t/${t.id}/ns/${ns}/`, limit: 1000 });
+    const keys = new Set(listed.objects.map((o) => o.key));
+    const m = await manifestOf(ns);
+    expect(keys.has(m.vector_index!.directory.key)).toBe(true);
+    expect(keys.has(m.vector_index!.centroids.key)).toBe(true);
+  });
+});
