@@ -111,8 +111,9 @@ describe("query plans", () => {
   const strip = (p: object) => JSON.parse(JSON.stringify(p, (k, v) => (k === "includeAttributes" || k === "includeVector" ? undefined : v)));
   it("plan the same as v1 for the same query", () => {
     expect(strip(planTurbopufferQuery({ rank_by: ["vector", "kNN", [1, 2]], top_k: 5, filters: ["kind", "Eq", "a"] }, schema))).toEqual(
-      strip(planV1Query({ vector: [1, 2], top_k: 5, filter: { field: "kind", op: "eq", value: "a" } }, schema)),
+      strip(planV1Query({ vector: [1, 2], top_k: 5, exact: true, filter: { field: "kind", op: "eq", value: "a" } }, schema)),
     );
+    expect(strip(planTurbopufferQuery({ rank_by: ["vector", "ANN", [1, 2]] }, schema))).toEqual(strip(planV1Query({ vector: [1, 2] }, schema)));
     expect(strip(planTurbopufferQuery({ rank_by: ["title", "BM25", "red fox"] }, schema))).toEqual(strip(planV1Query({ full_text: { query: "red fox", field: "title" } }, schema)));
     expect(strip(planTurbopufferQuery({ rank_by: ["price", "desc"], top_k: 3 }, schema))).toEqual(strip(planV1Query({ order_by: { field: "price", direction: "desc" }, top_k: 3 }, schema)));
     expect(strip(planTurbopufferQuery({ aggregate_by: { n: ["Count"] }, group_by: ["kind"] }, schema))).toEqual(strip(planV1Query({ aggregate_by: { n: "count" }, group_by: ["kind"] }, schema)));
