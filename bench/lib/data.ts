@@ -11,15 +11,20 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Vectors around `clusters` random centres: closer to real embeddings than uniform noise. */
+/**
+ * Vectors around `clusters` random centres: closer to real embeddings than uniform noise. The
+ * centres come from `seed`; the points from `pointSeed` (default: the same stream), so two
+ * generators with one seed and different point seeds draw distinct points from one distribution.
+ */
 export class VectorGenerator {
   private readonly centres: Float32Array[];
   private readonly rand: () => number;
   readonly dims: number;
-  constructor(dims: number, clusters: number, seed: number) {
+  constructor(dims: number, clusters: number, seed: number, pointSeed?: number) {
     this.dims = dims;
-    this.rand = rng(seed);
-    this.centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => this.rand() * 2 - 1));
+    const centreRand = rng(seed);
+    this.centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => centreRand() * 2 - 1));
+    this.rand = pointSeed === undefined ? centreRand : rng(pointSeed);
   }
   next(): number[] {
     const c = this.centres[Math.floor(this.rand() * this.centres.length)];
