@@ -1,3 +1,4 @@
+import { seededRandom } from "../../helpers/random.ts";
 import { describe, expect, it } from "vitest";
 import { DataCorruptionError } from "../../../src/core/errors.ts";
 import { bitsNeeded, pack, packedByteLength, unpack } from "../../../src/core/index/fulltext/bit-packing.ts";
@@ -11,7 +12,6 @@ import { encodeTermPostings, NO_MORE_DOCS, PostingList } from "../../../src/core
 import { encodeSeqTable, SeqTable } from "../../../src/core/index/fulltext/seq-table.ts";
 import { decodeDictBlock, findDictBlock, lookupInBlock, TermDictWriter } from "../../../src/core/index/fulltext/term-dict.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
-import { mulberry32 } from "./corpus.ts";
 
 describe("codec pieces", () => {
   it("crc32 matches the IEEE check value", () => {
@@ -30,7 +30,7 @@ describe("codec pieces", () => {
   });
 
   it("bit packing round-trips every width", () => {
-    const rnd = mulberry32(1);
+    const rnd = seededRandom(1);
     for (let bits = 0; bits <= 32; bits++) {
       const vals = Array.from({ length: 130 }, () => (bits === 0 ? 0 : Math.floor(rnd() * 2 ** bits)));
       const b = bitsNeeded(vals, 0, vals.length);
@@ -45,7 +45,7 @@ describe("codec pieces", () => {
 
 describe("postings region", () => {
   function build(df: number, seed: number) {
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const ords: number[] = [];
     const tfs: number[] = [];
     let d = -1;
@@ -145,7 +145,7 @@ describe("fieldnorms and seq table", () => {
   });
 
   it("maps ordinals to seqs and back", () => {
-    const rnd = mulberry32(9);
+    const rnd = seededRandom(9);
     const seqs: number[] = [];
     let s = 2 ** 40;
     for (let i = 0; i < 1000; i++) seqs.push((s += 1 + Math.floor(rnd() * (rnd() < 0.05 ? 1e6 : 3))));
