@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { DataCorruptionError } from "../../../src/core/errors.ts";
 import { bitsNeeded, pack, packedByteLength, unpack } from "../../../src/core/index/fulltext/bit-packing.ts";
 import { ByteReader, ByteWriter } from "../../../src/core/index/fulltext/byte-io.ts";
-import { crc32 } from "../../../src/core/index/fulltext/crc32.ts";
 import { decodeFieldnorms, encodeFieldnorms } from "../../../src/core/index/fulltext/fieldnorms.ts";
 import { resolveFullTextConfig } from "../../../src/core/index/fulltext/full-text-config.ts";
 import { FullTextIndexReader } from "../../../src/core/index/fulltext/index-reader.ts";
@@ -14,10 +13,6 @@ import { decodeDictBlock, findDictBlock, lookupInBlock, TermDictWriter } from ".
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 
 describe("codec pieces", () => {
-  it("crc32 matches the IEEE check value", () => {
-    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
-  });
-
   it("varints round-trip up to 2^53", () => {
     const w = new ByteWriter(4);
     const values = [0, 1, 127, 128, 16383, 16384, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER];
