@@ -6,8 +6,8 @@
  */
 import { idKey } from "../src/core/codec/id-key.ts";
 import { BackpressureError, InvalidArgumentError } from "../src/core/errors.ts";
-import { type Filter, evaluateFilter, filterFields, parseV1Filter } from "../src/core/query/filter.ts";
-import { batchFieldReader } from "../src/core/query/segment-search.ts";
+import { type Filter, evaluateFilter, parseV1Filter } from "../src/core/query/filter.ts";
+import { batchFieldReader, scanColumns } from "../src/core/query/segment-search.ts";
 import type { Schema } from "../src/core/schema/schema.ts";
 import type { Attributes, DocId } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
@@ -262,8 +262,7 @@ export class NamespaceWriter {
       const manifest = this.c.meta.manifest()!;
       const reader = new FlushedDocuments(this.c.store, manifest, state.schema);
       const dead = await reader.deadSet(this.c.ids.tailDeadSeqs(manifest.wal_seq));
-      const fields = [...filterFields(filter)].filter((f) => f !== "id");
-      for await (const { batch, live } of reader.scanLive(fields, dead)) {
+      for await (const { batch, live } of reader.scanLive(scanColumns(filter), dead)) {
         let r = 0;
         const read = batchFieldReader(batch, () => r);
         for (; r < batch.seqs.length; r++) if (live(r) && evaluateFilter(filter, read)) add(batch.ids[r]);
