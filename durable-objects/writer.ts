@@ -9,9 +9,9 @@
  */
 import { idKey } from "../src/core/codec/id-key.ts";
 import { BackpressureError, InvalidArgumentError, NamespaceNotFoundError } from "../src/core/errors.ts";
-import { type Filter, evaluateFilter, filterFields } from "../src/core/query/filter.ts";
+import { type Filter, evaluateFilter } from "../src/core/query/filter.ts";
 import { type FilterInput, mentionsRefNew, parseFilterInput } from "../src/core/query/filter-input.ts";
-import { batchFieldReader } from "../src/core/query/segment-search.ts";
+import { batchFieldReader, scanColumns } from "../src/core/query/segment-search.ts";
 import { type Schema, fullTextFields, parseSchema } from "../src/core/schema/schema.ts";
 import type { Attributes, DocId } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
@@ -315,8 +315,7 @@ export class NamespaceWriter {
     const manifest = this.c.meta.manifest()!;
     const reader = new FlushedDocuments(this.c.store, manifest, state.schema);
     const dead = await reader.deadSet(this.c.ids.tailDeadSeqs(manifest.wal_seq));
-    const fields = [...filterFields(filter)].filter((f) => f !== "id");
-    for await (const { batch, live } of reader.scanLive(fields, dead)) {
+    for await (const { batch, live } of reader.scanLive(scanColumns(filter), dead)) {
       let r = 0;
       const read = batchFieldReader(batch, () => r);
       for (; r < batch.seqs.length; r++) {

@@ -1,14 +1,10 @@
 /** Generated benchmark data: seeded random vectors and documents, produced batch by batch. */
+import { createRng } from "../../src/core/index/vector/seeded-rng.ts";
 
+/** A seeded uniform [0, 1) stream: the engine's PRNG, so benchmark data is the same on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 /**
