@@ -146,6 +146,7 @@ export class NamespaceDO extends DurableObject<Env> {
   private readonly writer: NamespaceWriter;
   /** When the alarm is set for (null: not set by this instance since it started or last ran). */
   private alarmAt: number | null = null;
+  private flushRun: Promise<FlushOutcome | null> | null = null;
   private corruption: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -504,8 +505,13 @@ export class NamespaceDO extends DurableObject<Env> {
     return capture(() => this.flushStep());
   }
 
+  /**
+   * One flush at a time: a flush awaits R2, so an alarm's flush and a `flush()` call could
+   * otherwise overlap on one plan and commit it twice. A second caller waits for the first.
+   */
   private flushStep(): Promise<FlushOutcome | null> {
-    return flushOnce(
+    if (this.flushRun) return this.flushRun;
+    const run = flushOnce(
       {
         storage: this.ctx.storage,
         meta: this.meta,
@@ -520,7 +526,11 @@ export class NamespaceDO extends DurableObject<Env> {
         now: () => Date.now(),
       },
       { sliceBytes: this.config.flushSliceBytes, sliceRows: this.config.flushSliceRows },
-    );
+    ).finally(() => {
+      this.flushRun = null;
+    });
+    this.flushRun = run;
+    return run;
   }
 
   private compactionContext(): CompactionContext {

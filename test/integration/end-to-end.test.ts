@@ -97,4 +97,22 @@ describe("write → query → flush → query", () => {
     expect(list.body.namespaces).toHaveLength(1);
     expect(list.body.next_cursor).toBeDefined();
   });
+
+  it("runs overlapping flushes one at a time: each WAL slice is committed once", async () => {
+    const ns = "e2e-overlap";
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema });
+    const docs = Array.from({ length: 30 }, (_, i) => ({ id: i, vector: [i, 1, 0], attributes: { price: i } }));
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: docs });
+    const stub = namespaceStub(t.id, ns);
+    // The second call arrives while the first awaits R2 (or after it): either way one commit.
+    await Promise.all([stub.flush(), stub.flush()]);
+    await flushAll(ns);
+    const desc = await api("GET", `/v1/namespaces/${ns}`, t.key);
+    expect(desc.body.segments).toBe(1);
+    expect(desc.body.documents).toBe(30);
+    expect(desc.body.wal).toMatchObject({ entries: 0, bytes: 0 });
+    expect(desc.body.flushes).toBe(1);
+    const all = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: [0, 1, 0], top_k: 100 });
+    expect(all.body.results.map((r: any) => r.id)).toEqual(docs.map((d) => d.id));
+  });
 });

@@ -41,7 +41,6 @@ export class SegmentWriter {
   private rows = 0;
   private bytes = 0;
   private tail = new Uint8Array(0);
-
   /** `sink` receives the file's bytes in order; `attributes` fixes the columns written. */
   constructor(schema: Schema, attributes: string[], sink: (bytes: Uint8Array) => Promise<void>) {
     this.schema = schema;
@@ -50,10 +49,14 @@ export class SegmentWriter {
     this.sink = async (bytes) => {
       this.bytes += bytes.byteLength;
       // Keep the last 8 bytes seen: the footer length lives there.
-      const joined = new Uint8Array(this.tail.byteLength + bytes.byteLength);
-      joined.set(this.tail);
-      joined.set(bytes, this.tail.byteLength);
-      this.tail = joined.slice(Math.max(0, joined.byteLength - 8));
+      if (bytes.byteLength >= 8) {
+        this.tail = bytes.slice(bytes.byteLength - 8);
+      } else {
+        const joined = new Uint8Array(this.tail.byteLength + bytes.byteLength);
+        joined.set(this.tail);
+        joined.set(bytes, this.tail.byteLength);
+        this.tail = joined.slice(Math.max(0, joined.byteLength - 8));
+      }
       await sink(bytes);
     };
     this.pq = streamingParquetWriter(segmentParquetSchema(schema, attributes), this.sink);
