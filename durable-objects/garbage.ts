@@ -1,7 +1,7 @@
 /**
  * Garbage collection of R2 objects: keys a new manifest stopped referencing are recorded with the
  * time, and deleted once older than the grace period (readers holding an older manifest keep working
- * until then). A periodic sweep also removes objects under the namespace no manifest or record names.
+ * until then). Objects nothing ever referenced are the orphan sweep's (orphan-sweep.ts).
  */
 import type { Manifest } from "../src/core/segment/manifest.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";

@@ -4,6 +4,7 @@
  */
 import type { Manifest } from "../src/core/segment/manifest.ts";
 import type { Schema } from "../src/core/schema/schema.ts";
+import type { SweepState } from "./orphan-sweep.ts";
 
 export interface NamespaceState {
   tenant: string;
@@ -131,6 +132,13 @@ export class MetaStore {
   }
   setCorruption(message: string): void {
     this.set("corruption", message);
+  }
+
+  orphanSweep(): SweepState {
+    return this.get<SweepState>("orphan_sweep") ?? { finished_at: null, deleted: 0 };
+  }
+  setOrphanSweep(s: SweepState): void {
+    this.set("orphan_sweep", s);
   }
 
   purges(): string[] {

@@ -31,7 +31,8 @@ import { FlushedDocuments } from "./flushed-documents.ts";
 import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, resumeCompactionCommit } from "./compaction.ts";
 import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
-import { GarbageTable } from "./garbage.ts";
+import { GarbageTable, manifestObjects } from "./garbage.ts";
+import { type SweepContext, sweepDue, sweepOrphans } from "./orphan-sweep.ts";
 import { type VectorContext, VectorIndexCache, appendFlushFragment, buildVectorIndex, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
 import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
@@ -83,7 +84,7 @@ export interface NamespaceDescription {
     dead_rows: number;
     segments_per_tier: Record<string, number>;
     compaction: { pending: boolean; running: boolean; compactions: number };
-    garbage: { objects: number; oldest_age_ms: number | null };
+    garbage: { objects: number; oldest_age_ms: number | null; orphans_deleted: number; last_orphan_sweep: number | null };
   };
 }
 
@@ -305,6 +306,7 @@ export class NamespaceDO extends DurableObject<Env> {
       const ctx = this.compactionContext();
       const dead = this.dead.perRange(manifest.segments);
       const garbage = this.garbage.stats();
+      const sweep = this.meta.orphanSweep();
       description.storage = {
         bytes: {
           segments: manifest.segments.reduce((n, s) => n + s.bytes, 0),
@@ -319,7 +321,12 @@ export class NamespaceDO extends DurableObject<Env> {
           running: this.meta.compactionPlan() !== null,
           compactions: state.compactions ?? 0,
         },
-        garbage: { objects: garbage.objects, oldest_age_ms: garbage.oldest === null ? null : Date.now() - garbage.oldest },
+        garbage: {
+          objects: garbage.objects,
+          oldest_age_ms: garbage.oldest === null ? null : Date.now() - garbage.oldest,
+          orphans_deleted: sweep.deleted,
+          last_orphan_sweep: sweep.finished_at,
+        },
       };
       return description;
     });
@@ -558,6 +565,27 @@ export class NamespaceDO extends DurableObject<Env> {
     };
   }
 
+  private sweepContext(): SweepContext {
+    const state = this.meta.state()!;
+    return {
+      store: this.store,
+      meta: this.meta,
+      garbage: this.garbage,
+      prefix: namespacePrefix(this.ref(state)),
+      live: async () => {
+        const manifest = this.meta.manifest()!;
+        const keys = new Set(manifestObjects(manifest));
+        keys.add(manifestKey(this.ref(state), manifest.version));
+        if (manifest.vector_index) {
+          for (const o of (await this.vectorCache.directory(this.store, manifest.vector_index)).objects) keys.add(o.key);
+        }
+        return keys;
+      },
+      now: () => Date.now(),
+      graceMs: this.config.gcGraceMs,
+    };
+  }
+
   private vectorContext(): VectorContext {
     return {
       storage: this.ctx.storage,
@@ -627,6 +655,13 @@ export class NamespaceDO extends DurableObject<Env> {
         while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");
         const oldest = this.garbage.stats().oldest;
         if (oldest !== null) later = oldest + this.config.gcGraceMs;
+        // Only when nothing is half-done (every object a pending step wrote is then referenced), and
+        // only on alarms that run anyway: orphans come from interrupted background work, so a
+        // namespace that stays idle has none to add and needs no standing alarm.
+        const settled = !this.meta.flushPlan() && !this.meta.compactionPlan() && !this.meta.pendingVectorCommit();
+        if (settled && !more && sweepDue(this.meta.orphanSweep(), Date.now(), this.config.orphanSweepMs)) {
+          more = await sweepOrphans(this.sweepContext());
+        }
       } catch (err) {
         if (err instanceof DataCorruptionError) {
           this.markCorrupt(err.message);

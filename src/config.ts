@@ -21,6 +21,8 @@ export interface EngineConfig {
   maxBodyBytes: number;
   /** How long objects outlive the last manifest that referenced them (in-flight readers). */
   gcGraceMs: number;
+  /** How often the alarm lists a namespace's objects to delete orphans (objects nothing names). */
+  orphanSweepMs: number;
   /** Compaction: segments below this many rows are tier 0; tiers grow by compactionTierFactor. */
   compactionBaseRows: number;
   compactionTierFactor: number;
@@ -44,6 +46,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   edgeCache: 1,
   maxBodyBytes: 32 << 20,
   gcGraceMs: 10 * 60_000,
+  orphanSweepMs: 6 * 60 * 60_000,
   compactionBaseRows: 10_000,
   compactionTierFactor: 4,
   compactionMinMerge: 4,
@@ -62,6 +65,7 @@ const VARS: Record<keyof EngineConfig, string> = {
   edgeCache: "ELACSYM_EDGE_CACHE",
   maxBodyBytes: "ELACSYM_MAX_BODY_BYTES",
   gcGraceMs: "ELACSYM_GC_GRACE_MS",
+  orphanSweepMs: "ELACSYM_ORPHAN_SWEEP_MS",
   compactionBaseRows: "ELACSYM_COMPACTION_BASE_ROWS",
   compactionTierFactor: "ELACSYM_COMPACTION_TIER_FACTOR",
   compactionMinMerge: "ELACSYM_COMPACTION_MIN_MERGE",

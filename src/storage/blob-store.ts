@@ -11,6 +11,8 @@ export interface ByteRange {
 export interface BlobInfo {
   key: string;
   size: number;
+  /** When the object was written (epoch ms), where the store reports it (listings do). */
+  uploaded?: number;
 }
 
 export interface ListResult {

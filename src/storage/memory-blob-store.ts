@@ -6,6 +6,7 @@ import type { BlobInfo, BlobStore, BlobWriter, ByteRange, ListResult } from "./b
 
 export class MemoryBlobStore implements BlobStore {
   private readonly objects = new Map<string, Uint8Array>();
+  private readonly uploaded = new Map<string, number>();
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array | null> {
     const obj = this.objects.get(key);
@@ -16,6 +17,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     this.objects.set(key, bytes.slice());
+    this.uploaded.set(key, Date.now());
   }
 
   createWriter(key: string): BlobWriter {
@@ -31,6 +33,7 @@ export class MemoryBlobStore implements BlobStore {
           off += c.byteLength;
         }
         this.objects.set(key, out);
+        this.uploaded.set(key, Date.now());
         return total;
       },
       abort: async () => void (chunks.length = 0),
@@ -48,12 +51,15 @@ export class MemoryBlobStore implements BlobStore {
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
     const page = keys.slice(0, limit);
     return {
-      objects: page.map((key) => ({ key, size: this.objects.get(key)!.byteLength })),
+      objects: page.map((key) => ({ key, size: this.objects.get(key)!.byteLength, uploaded: this.uploaded.get(key) })),
       cursor: keys.length > limit ? page[page.length - 1] : undefined,
     };
   }
 
   async delete(keys: string[]): Promise<void> {
-    for (const k of keys) this.objects.delete(k);
+    for (const k of keys) {
+      this.objects.delete(k);
+      this.uploaded.delete(k);
+    }
   }
 }

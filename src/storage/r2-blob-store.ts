@@ -39,7 +39,7 @@ export class R2BlobStore implements BlobStore {
       startAfter: options.startAfter,
     });
     return {
-      objects: res.objects.map((o) => ({ key: o.key, size: o.size })),
+      objects: res.objects.map((o) => ({ key: o.key, size: o.size, uploaded: o.uploaded.getTime() })),
       cursor: res.truncated ? res.cursor : undefined,
     };
   }

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectManifestsComplete } from "../helpers/manifests.ts";
+import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/manifests.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
@@ -100,10 +100,13 @@ describe("crash safety of the vector index", () => {
     }
     await expect(runDurableObjectAlarm(namespaceStub(t.id, ns))).rejects.toThrow();
     await evictDurableObject(namespaceStub(t.id, ns));
-    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, { vectorIndexMinRows: 300 }));
+    // Sweep for orphans on every alarm (the default is every six hours).
+    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, { vectorIndexMinRows: 300, orphanSweepMs: 0 }));
     await write(30);
     await drain(ns);
     await expectIndexComplete(ns, live);
     await expectManifestsComplete(t.id, ns);
+    // The abandoned attempt's objects are gone: the orphan sweep deleted what nothing names.
+    await expectNoUnnamedObjects(t.id, ns);
   });
 });
