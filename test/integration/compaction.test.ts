@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import type { FaultPoint } from "../../durable-objects/faults.ts";
 import type { EngineConfig } from "../../src/config.ts";
-import { expectManifestsComplete } from "../helpers/manifests.ts";
+import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/manifests.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 
 let t: TestTenant;
@@ -137,6 +137,8 @@ describe("compaction", () => {
     await drain(ns);
     await expectState(ns, expected);
     await expectManifestsComplete(t.id, ns);
+    // Nothing leaked: every object left is named by a manifest (garbage has no grace in tests).
+    await expectNoUnnamedObjects(t.id, ns);
     const desc = (await api("GET", `/v1/namespaces/${ns}`, t.key)).body;
     expect(desc.storage.compaction.running).toBe(false);
     expect(desc.storage.compaction.compactions).toBeGreaterThan(0);
