@@ -69,6 +69,7 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
   const factors = new Float64Array(FACTOR_COUNT);
   const absO = new Float64Array(paddedDim);
   const k = new Uint8Array(paddedDim);
+  const planeBytes = new Int32Array(MAX_EX_BITS);
   const t0 = exBits > 0 ? typicalScale(paddedDim, exBits) : 0;
   const grid = SCALE_GRID.map((g) => g * t0);
   const gridNum = new Float64Array(grid.length);
@@ -119,11 +120,18 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
       }
       const ipx = gridScale(absO, paddedDim, maxK, grid, gridNum, gridDen, k);
       let sumU = pop << exBits;
-      for (let i = 0; i < paddedDim; i++) {
-        const positive = (code1[i >> 3] >> (i & 7)) & 1;
-        const e = positive ? k[i] : maxK - k[i];
-        sumU += e;
-        for (let b = 0; b < exBits; b++) if ((e >> b) & 1) ex[b * codeBytes + (i >> 3)] |= 1 << (i & 7);
+      // Bit planes one byte at a time, branch-free: the ex bits are as good as random, so a branch
+      // per bit mispredicts half the time.
+      for (let byte = 0; byte < codeBytes; byte++) {
+        const signs = code1[byte];
+        planeBytes.fill(0);
+        for (let j = 0; j < 8; j++) {
+          const i = (byte << 3) | j;
+          const e = (signs >> j) & 1 ? k[i] : maxK - k[i];
+          sumU += e;
+          for (let b = 0; b < exBits; b++) planeBytes[b] |= ((e >> b) & 1) << j;
+        }
+        for (let b = 0; b < exBits; b++) ex[b * codeBytes + byte] = planeBytes[b];
       }
       factors[FACTOR_RESCALE_EX] = (scale * norm) / ipx;
       factors[FACTOR_SUM_U] = sumU;
