@@ -102,5 +102,28 @@ describe("vector kernels: TS reference == Wasm SIMD", () => {
       expect(a[0]).toBeCloseTo(ref, 3);
       expect(Array.from(wm.row(3))).toEqual(Array.from(m.subarray(3 * dim, 4 * dim)));
     });
+
+    it(`batched l2 equals l2 query by query, bit for bit, at dim=${dim}`, () => {
+      const rows = 37;
+      const rng = createRng(dim + 1);
+      const m = new Float32Array(rows * dim);
+      for (let i = 0; i < m.length; i++) m[i] = rng.nextGaussian();
+      // 11 queries: two full Wasm batches of four and a remainder of three
+      const count = 11;
+      const qs = new Float32Array(count * dim);
+      for (let i = 0; i < qs.length; i++) qs[i] = rng.nextGaussian();
+      const one = new Float32Array(rows);
+      const expected = new Float32Array(count * rows);
+      const tm = tsKernels.createMatrix(m, rows, dim);
+      for (let k = 0; k < count; k++) {
+        tm.l2(qs.subarray(k * dim, (k + 1) * dim), one);
+        expected.set(one, k * rows);
+      }
+      for (const matrix of [tm, wasm.createMatrix(m, rows, dim)]) {
+        const out = new Float32Array(count * rows);
+        matrix.l2Batch(qs, count, out);
+        expect(Array.from(out)).toEqual(Array.from(expected));
+      }
+    });
   }
 });

@@ -18,7 +18,7 @@ import type { ClusterBlock } from "./cluster-block.ts";
 import { trainKMeansOn } from "./kmeans.ts";
 import { SPLIT_FACTOR } from "./ivf-maintenance.ts";
 import { type VectorMetric, prepareVector } from "./distance.ts";
-import { type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
+import { ASSIGN_BATCH, type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
 import {
   DEFAULT_EX_BITS,
   DEFAULT_SAMPLE_BYTES,
@@ -158,24 +158,39 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     inBatch = 0;
     return blocks;
   };
+  // Vectors are assigned ASSIGN_BATCH at a time (one pass over the centroids serves them all).
+  const toEncodeSeqs: number[] = [];
+  const toEncode: Float32Array[] = [];
+  const assigned = new Int32Array(ASSIGN_BATCH);
+  const encodePending = async (): Promise<void> => {
+    enc.assignBatch(toEncode, assigned);
+    for (let k = 0; k < toEncode.length; k++) {
+      const v = toEncode[k];
+      const c = assigned[k];
+      let b = builders.get(c);
+      if (!b) {
+        b = newBlockBuilder(scratchIndex, c, scratchVectors);
+        builders.set(c, b);
+      }
+      enc.encodeInto(b, toEncodeSeqs[k], v, c);
+      coarseSizes[c]++;
+      calibrator.offer(toEncodeSeqs[k], v, c);
+      if ((++done & 4095) === 0) progress("encode", done);
+      if (++inBatch >= batchEntries) {
+        const { bytes, locations } = encodeClusterObject(finishBatch());
+        fragments.push({ reader: await sink.putScratch(bytes), locations });
+        scratchFragments++;
+      }
+    }
+    toEncode.length = 0;
+    toEncodeSeqs.length = 0;
+  };
   for await (const r of source()) {
-    const v = enc.prepare(r.vector);
-    const c = enc.assign(v);
-    let b = builders.get(c);
-    if (!b) {
-      b = newBlockBuilder(scratchIndex, c, scratchVectors);
-      builders.set(c, b);
-    }
-    enc.encodeInto(b, r.seq, v, c);
-    coarseSizes[c]++;
-    calibrator.offer(r.seq, v, c);
-    if ((++done & 4095) === 0) progress("encode", done);
-    if (++inBatch >= batchEntries) {
-      const { bytes, locations } = encodeClusterObject(finishBatch());
-      fragments.push({ reader: await sink.putScratch(bytes), locations });
-      scratchFragments++;
-    }
+    toEncode.push(enc.prepare(r.vector));
+    toEncodeSeqs.push(r.seq);
+    if (toEncode.length === ASSIGN_BATCH) await encodePending();
   }
+  if (toEncode.length > 0) await encodePending();
   const encodeMs = now() - t;
 
   // merge pass: one coarse cluster at a time into final objects

@@ -22,6 +22,11 @@ export interface IvfEncoder {
   /** Nearest centroid of a prepared vector; also leaves its rotation in `rotated`. */
   assign(prepared: Float32Array): number;
   /**
+   * assign for several prepared vectors at once (the same answers, faster: one pass over the
+   * centroids serves several vectors); keeps their rotations for encodeInto.
+   */
+  assignBatch(prepared: Float32Array[], out: Int32Array): void;
+  /**
    * Encodes the prepared vector against centroid row `centroidRow` of this encoder's index into
    * `builder` (whose own clusterId is what the block records; a split encodes against a small
    * index of just the new centroids).
@@ -37,20 +42,50 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   const dist = new Float32Array(index.nlist);
   const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric);
   let lastRotated: Float32Array | null = null;
+  // The rotations of the last assignBatch, so encodeInto does not rotate those vectors again.
+  let batch: Float32Array[] = [];
+  let batchRotated = new Float64Array(0);
+  let batchRotated32 = new Float32Array(0);
+  let batchDist = new Float32Array(0);
   const rotate = (prepared: Float32Array): void => {
     if (lastRotated === prepared) return;
-    index.rotator.rotate(prepared, rotated);
+    const k = batch.indexOf(prepared);
+    if (k >= 0) {
+      rotated.set(batchRotated.subarray(k * P, (k + 1) * P));
+    } else {
+      index.rotator.rotate(prepared, rotated);
+    }
     for (let i = 0; i < P; i++) rotated32[i] = rotated[i];
     lastRotated = prepared;
+  };
+  const nearest = (d: Float32Array, off: number): number => {
+    let best = 0;
+    for (let j = 1; j < index.nlist; j++) if (d[off + j] < d[off + best]) best = j;
+    return best;
   };
   return {
     prepare: (vector) => prepareVector(vector, index.dim, index.metric),
     assign(prepared) {
       rotate(prepared);
       index.matrix.l2(rotated32, dist);
-      let best = 0;
-      for (let j = 1; j < index.nlist; j++) if (dist[j] < dist[best]) best = j;
-      return best;
+      return nearest(dist, 0);
+    },
+    assignBatch(prepared, out) {
+      const n = prepared.length;
+      if (batchRotated.length < n * P) {
+        batchRotated = new Float64Array(n * P);
+        batchRotated32 = new Float32Array(n * P);
+        batchDist = new Float32Array(n * index.nlist);
+      }
+      for (let k = 0; k < n; k++) {
+        const r = batchRotated.subarray(k * P, (k + 1) * P);
+        index.rotator.rotate(prepared[k], r);
+        for (let i = 0; i < P; i++) batchRotated32[k * P + i] = r[i];
+      }
+      batch = prepared.slice();
+      lastRotated = null;
+      index.matrix.l2Batch(batchRotated32, n, batchDist);
+      for (let k = 0; k < n; k++) out[k] = nearest(batchDist, k * index.nlist);
     },
     encodeInto(builder, seq, prepared, centroidRow) {
       rotate(prepared);
@@ -84,6 +119,9 @@ export function newBlockBuilder(
  * Encodes a batch of new vectors against existing centroids as one delta fragment: a cluster
  * object with one block per touched cluster (ascending ids). Memory: the batch's encoded entries.
  */
+/** Vectors assigned together (F32Matrix.l2Batch serves several queries per pass over the centroids). */
+export const ASSIGN_BATCH = 16;
+
 export function encodeDeltaFragment(
   index: CentroidIndex,
   records: Iterable<VectorRecord>,
@@ -92,16 +130,27 @@ export function encodeDeltaFragment(
   const withVectors = opts.withVectors ?? true;
   const enc = createIvfEncoder(index);
   const builders = new Map<number, ClusterBlockBuilder>();
-  for (const r of records) {
-    const v = enc.prepare(r.vector);
-    const c = enc.assign(v);
-    let b = builders.get(c);
-    if (!b) {
-      b = newBlockBuilder(index, c, withVectors);
-      builders.set(c, b);
+  const pending: VectorRecord[] = [];
+  const clusters = new Int32Array(ASSIGN_BATCH);
+  const encodePending = (): void => {
+    const prepared = pending.map((r) => enc.prepare(r.vector));
+    enc.assignBatch(prepared, clusters);
+    for (let k = 0; k < pending.length; k++) {
+      const c = clusters[k];
+      let b = builders.get(c);
+      if (!b) {
+        b = newBlockBuilder(index, c, withVectors);
+        builders.set(c, b);
+      }
+      enc.encodeInto(b, pending[k].seq, prepared[k], c);
     }
-    enc.encodeInto(b, r.seq, v, c);
+    pending.length = 0;
+  };
+  for (const r of records) {
+    pending.push(r);
+    if (pending.length === ASSIGN_BATCH) encodePending();
   }
+  encodePending();
   const ids = [...builders.keys()].sort((a, b) => a - b);
   return encodeClusterObject(ids.map((id) => builders.get(id)!.finish()));
 }

@@ -12,6 +12,7 @@ interface KernelExports {
   binaryDot4(codes: number, count: number, codeBytes: number, planes: number, out: number): void;
   codeDotU8(codes1: number, ex: number, n: number, exBits: number, codeBytes: number, qPlanes: number, out: number): void;
   l2Rows(mat: number, rows: number, dim: number, q: number, out: number): void;
+  l2Rows4(mat: number, rows: number, dim: number, qs: number, out: number): void;
   dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
 }
 
@@ -74,17 +75,22 @@ export function createWasmKernels(module: WebAssembly.Module): VectorKernels {
   };
 }
 
-/** A matrix resident in its own instance's memory, so repeated batches copy only the query. */
+/** Queries l2Rows4 takes per call. */
+const BATCH = 4;
+
+/** A matrix resident in its own instance's memory, so repeated batches copy only the queries. */
 function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: number, dim: number): F32Matrix {
   const arena = new Arena(module);
   const matBytes = rows * dim * 4;
   const pQuery = HEAP_START + align16(matBytes);
-  const pOut = pQuery + align16(dim * 4);
-  const buf = arena.reserve(pOut + rows * 4 - HEAP_START);
+  const pOut = pQuery + align16(BATCH * dim * 4);
+  const buf = arena.reserve(pOut + BATCH * rows * 4 - HEAP_START);
   const mat = new Float32Array(buf, HEAP_START, rows * dim);
   mat.set(data.subarray(0, rows * dim));
   const q = new Float32Array(buf, pQuery, dim);
+  const qs = new Float32Array(buf, pQuery, BATCH * dim);
   const res = new Float32Array(buf, pOut, rows);
+  const res4 = new Float32Array(buf, pOut, BATCH * rows);
   return {
     rows,
     dim,
@@ -92,6 +98,19 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
       q.set(query.subarray(0, dim));
       arena.ex.l2Rows(HEAP_START, rows, dim, pQuery, pOut);
       out.set(res);
+    },
+    l2Batch(queries, count, out) {
+      let k = 0;
+      for (; k + BATCH <= count; k += BATCH) {
+        qs.set(queries.subarray(k * dim, (k + BATCH) * dim));
+        arena.ex.l2Rows4(HEAP_START, rows, dim, pQuery, pOut);
+        out.set(res4, k * rows);
+      }
+      for (; k < count; k++) {
+        q.set(queries.subarray(k * dim, (k + 1) * dim));
+        arena.ex.l2Rows(HEAP_START, rows, dim, pQuery, pOut);
+        out.set(res, k * rows);
+      }
     },
     dot(query, out) {
       q.set(query.subarray(0, dim));

@@ -10,6 +10,11 @@ export interface F32Matrix {
   readonly dim: number;
   /** out[r] = ‖row_r − q‖² (float32 lane order) for r in [0, rows). */
   l2(query: Float32Array, out: Float32Array): void;
+  /**
+   * l2 for `count` queries at once (queries: count × dim): out[k·rows + r] = ‖row_r − q_k‖², each
+   * value equal to what l2 gives. Faster per query: one pass over the rows serves several queries.
+   */
+  l2Batch(queries: Float32Array, count: number, out: Float32Array): void;
   /** out[r] = ⟨row_r, q⟩ (float32 lane order). */
   dot(query: Float32Array, out: Float32Array): void;
   /** A read-only view of one row. */
@@ -166,6 +171,11 @@ export const tsKernels: VectorKernels = {
       dim,
       l2(query, out) {
         for (let r = 0; r < rows; r++) out[r] = l2F32(data, r * dim, query, 0, dim);
+      },
+      l2Batch(queries, count, out) {
+        for (let k = 0; k < count; k++) {
+          for (let r = 0; r < rows; r++) out[k * rows + r] = l2F32(data, r * dim, queries, k * dim, dim);
+        }
       },
       dot(query, out) {
         for (let r = 0; r < rows; r++) out[r] = dotF32(data, r * dim, query, 0, dim);

@@ -111,3 +111,58 @@ export function dotRows(mat: usize, rows: i32, dim: i32, q: usize, out: usize): 
     store<f32>(out + (<usize>r << 2), (a0 + a1) + (a2 + a3));
   }
 }
+
+// out[k·rows + r] = ‖row_r − q_k‖² for 4 queries at qs (4 × dim floats), each pair with exactly the
+// arithmetic of l2Rows: one pass over the rows serves four queries, and the four independent
+// accumulators overlap their add latencies instead of waiting on one chain.
+export function l2Rows4(mat: usize, rows: i32, dim: i32, qs: usize, out: usize): void {
+  const dim4 = dim & ~3;
+  const qStride = <usize>(dim << 2);
+  const q0 = qs;
+  const q1 = qs + qStride;
+  const q2 = qs + 2 * qStride;
+  const q3 = qs + 3 * qStride;
+  const outStride = <usize>(rows << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = mat + <usize>r * <usize>(dim << 2);
+    let c0 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    let c2 = f32x4.splat(0);
+    let c3 = f32x4.splat(0);
+    for (let i = 0; i < dim4; i += 4) {
+      const off = <usize>(i << 2);
+      const x = v128.load(row + off);
+      const d0 = f32x4.sub(x, v128.load(q0 + off));
+      const d1 = f32x4.sub(x, v128.load(q1 + off));
+      const d2 = f32x4.sub(x, v128.load(q2 + off));
+      const d3 = f32x4.sub(x, v128.load(q3 + off));
+      c0 = f32x4.add(c0, f32x4.mul(d0, d0));
+      c1 = f32x4.add(c1, f32x4.mul(d1, d1));
+      c2 = f32x4.add(c2, f32x4.mul(d2, d2));
+      c3 = f32x4.add(c3, f32x4.mul(d3, d3));
+    }
+    const o = out + (<usize>r << 2);
+    store<f32>(o, finishL2(c0, row, q0, dim4, dim));
+    store<f32>(o + outStride, finishL2(c1, row, q1, dim4, dim));
+    store<f32>(o + 2 * outStride, finishL2(c2, row, q2, dim4, dim));
+    store<f32>(o + 3 * outStride, finishL2(c3, row, q3, dim4, dim));
+  }
+}
+
+// The tail and lane reduction of l2Rows for one accumulator.
+@inline
+function finishL2(acc: v128, row: usize, q: usize, dim4: i32, dim: i32): f32 {
+  let a0 = f32x4.extract_lane(acc, 0);
+  let a1 = f32x4.extract_lane(acc, 1);
+  let a2 = f32x4.extract_lane(acc, 2);
+  let a3 = f32x4.extract_lane(acc, 3);
+  for (let i = dim4; i < dim; i++) {
+    const d: f32 = load<f32>(row + <usize>(i << 2)) - load<f32>(q + <usize>(i << 2));
+    const lane = i & 3;
+    if (lane == 0) a0 += d * d;
+    else if (lane == 1) a1 += d * d;
+    else if (lane == 2) a2 += d * d;
+    else a3 += d * d;
+  }
+  return (a0 + a1) + (a2 + a3);
+}
