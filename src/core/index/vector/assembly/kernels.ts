@@ -71,19 +71,7 @@ export function l2Rows(mat: usize, rows: i32, dim: i32, q: usize, out: usize): v
       const d = f32x4.sub(v128.load(row + <usize>(i << 2)), v128.load(q + <usize>(i << 2)));
       acc = f32x4.add(acc, f32x4.mul(d, d));
     }
-    let a0 = f32x4.extract_lane(acc, 0);
-    let a1 = f32x4.extract_lane(acc, 1);
-    let a2 = f32x4.extract_lane(acc, 2);
-    let a3 = f32x4.extract_lane(acc, 3);
-    for (let i = dim4; i < dim; i++) {
-      const d: f32 = load<f32>(row + <usize>(i << 2)) - load<f32>(q + <usize>(i << 2));
-      const lane = i & 3;
-      if (lane == 0) a0 += d * d;
-      else if (lane == 1) a1 += d * d;
-      else if (lane == 2) a2 += d * d;
-      else a3 += d * d;
-    }
-    store<f32>(out + (<usize>r << 2), (a0 + a1) + (a2 + a3));
+    store<f32>(out + (<usize>r << 2), finishL2(acc, row, q, dim4, dim));
   }
 }
 
@@ -149,7 +137,8 @@ export function l2Rows4(mat: usize, rows: i32, dim: i32, qs: usize, out: usize):
   }
 }
 
-// The tail and lane reduction of l2Rows for one accumulator.
+// The tail (dimensions past the last multiple of 4, into lane i & 3) and the lane reduction of one
+// squared-distance accumulator.
 @inline
 function finishL2(acc: v128, row: usize, q: usize, dim4: i32, dim: i32): f32 {
   let a0 = f32x4.extract_lane(acc, 0);
