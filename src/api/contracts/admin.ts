@@ -86,7 +86,7 @@ export const createKey = {
   body: KeyCreate,
   bodyName: "key",
   responses: { 201: { description: "Created.", schema: NewApiKey }, ...notFound },
-  example: { params: example, body: { scopes: ["read", "write"], namespace_prefix: "team-a-", expires_at: "2030-01-01T00:00:00Z" } },
+  example: { params: example, body: { scopes: ["read", "write"], namespace_prefix: "team-a-", expires_at: "2099-01-01T00:00:00Z" } },
 } as const satisfies RouteSpec;
 
 export const listKeys = {

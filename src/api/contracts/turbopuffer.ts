@@ -89,6 +89,8 @@ export const metadata = {
   example: { params: example },
 } as const satisfies RouteSpec;
 
+export const metadataV1 = { ...metadata, operationId: "turbopufferMetadataV1", summary: "Namespace metadata (v1 path)" } as const satisfies RouteSpec;
+
 export const pinMetadata = {
   operationId: "turbopufferUpdateMetadata",
   summary: "Update metadata (not supported)",

@@ -12,6 +12,9 @@ z.config({ jitless: true });
 
 const ARTICLE: Record<string, string> = {
   object: "an object",
+  record: "an object",
+  map: "an object",
+  tuple: "an array",
   array: "an array",
   string: "a string",
   number: "a number",
@@ -19,9 +22,6 @@ const ARTICLE: Record<string, string> = {
   boolean: "true or false",
   null: "null",
 };
-
-/** Start of the default message of a union none of whose forms matched (see `reportedIssue`). */
-const NO_FORM = "does not match any allowed form,";
 
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
@@ -68,7 +68,7 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string {
     case "invalid_format":
       return `expected ${issue.format === "regex" ? `a string matching ${issue.pattern}` : `a ${issue.format}`}, got ${show(issue.input)}`;
     case "invalid_union":
-      return `${NO_FORM} got ${show(issue.input)}`;
+      return `does not match any allowed form, got ${show(issue.input)}`;
     default:
       return `invalid value ${show(issue.input)}`;
   }
@@ -77,12 +77,14 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string {
 const PARSE_OPTIONS = { reportInput: true, error: defaultMessage } as const;
 
 /**
- * The issue to report. For a union without a message of its own, the issue of the first form whose
- * type matched (`limit: 0` is a bad number, not a bad object), with its path made absolute.
+ * The issue to report. For a union, the issue of the first form the value had the type of (`limit:
+ * 0` is a bad number, not a bad object; `{"type": "int", "filterable": 5}` a bad `filterable`), with
+ * its path made absolute; the union's own message when the value has none of its forms' types.
  */
 function reportedIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code !== "invalid_union" || !issue.message.startsWith(NO_FORM)) return { path: issue.path, message: issue.message };
-  const typed = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === "invalid_type" && branch[0].path.length === 0));
+  if (issue.code !== "invalid_union") return { path: issue.path, message: issue.message };
+  const wrongType = (i: z.core.$ZodIssue) => i.path.length === 0 && (i.code === "invalid_type" || i.code === "invalid_value");
+  const typed = issue.errors.find((branch) => branch.length > 0 && !wrongType(branch[0]));
   if (!typed) return { path: issue.path, message: issue.message };
   const inner = reportedIssue(typed[0]);
   return { path: [...issue.path, ...inner.path], message: inner.message };

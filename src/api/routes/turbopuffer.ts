@@ -163,7 +163,7 @@ turbopufferV2.post("/:ns/explain_query", validated(contract.explainQuery), async
 
 export const turbopufferV1 = new Hono<AppEnv>();
 
-turbopufferV1.get("/:ns/metadata", validated(contract.metadata), async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
+turbopufferV1.get("/:ns/metadata", validated(contract.metadataV1), async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
 
 turbopufferV1.patch("/:ns/metadata", validated(contract.pinMetadata), () => {
   throw new InvalidArgumentError("metadata: pinning is not supported by Elacsym");

@@ -151,7 +151,9 @@ export const WriteRequest = z
     schema: TurbopufferSchema.nullish(),
     return_affected_ids: Flag,
     disable_backpressure: Flag,
-    encryption: z.strictObject({ mode: z.literal("default") }, { error: 'only {"mode": "default"} is supported by Elacsym' }).nullish(),
+    encryption: z
+      .strictObject({ mode: z.literal("default", { error: 'only {"mode": "default"} is supported by Elacsym' }) }, { error: 'only {"mode": "default"} is supported by Elacsym' })
+      .nullish(),
     copy_from_namespace: unsupported(),
     branch_from_namespace: unsupported(),
     sharding: unsupported(),
