@@ -108,6 +108,11 @@ function parameterSchema(schema: z.ZodType): { schema: Json; required: boolean; 
   return { schema: json, required: !schema.safeParse(undefined).success, description: description as string | undefined };
 }
 
+/** A query parameter's example as its documented type (examples are written as the URL carries them). */
+function exampleValue(raw: string, schema: Json): unknown {
+  return schema.type === "integer" || schema.type === "number" ? Number(raw) : raw;
+}
+
 function operation(spec: RouteSpec, collect: SchemaCollector): Json {
   const parameters: Json[] = [];
   for (const [name, schema] of Object.entries(spec.params ?? {})) {
@@ -116,10 +121,11 @@ function operation(spec: RouteSpec, collect: SchemaCollector): Json {
   }
   for (const [name, schema] of Object.entries(spec.query?.shape ?? {})) {
     const p = parameterSchema(schema as z.ZodType);
-    parameters.push({ name, in: "query", required: p.required, schema: p.schema, ...(p.description ? { description: p.description } : {}), ...(spec.example?.query?.[name] ? { example: spec.example.query[name] } : {}) });
+    parameters.push({ name, in: "query", required: p.required, schema: p.schema, ...(p.description ? { description: p.description } : {}), ...(spec.example?.query?.[name] ? { example: exampleValue(spec.example.query[name], p.schema) } : {}) });
   }
   const op: Json = { operationId: spec.operationId, summary: spec.summary, tags: [spec.tag] };
-  if (spec.description) op.description = spec.description + (spec.scope ? ` Needs an API key with the \`${spec.scope}\` scope.` : "");
+  const description = [spec.description, spec.scope ? `Needs an API key with the \`${spec.scope}\` scope.` : ""].filter(Boolean).join(" ");
+  if (description) op.description = description;
   if (parameters.length) op.parameters = parameters;
   if (spec.body) {
     const content: Json = { schema: collect.ref(spec.body, `${pascal(spec.operationId)}Request`) };

@@ -17,6 +17,11 @@ function prose(text: unknown): string {
   return esc(text ?? "").replace(/`([^`]+)`/g, "<code>$1</code>");
 }
 
+/** Indented JSON with arrays of scalars (vectors, tags) kept on one line. */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[[^[\]{}]*\]/g, (arr) => arr.replace(/\s*\n\s*/g, " ").replace(/\[ /, "[").replace(/ \]$/, "]"));
+}
+
 function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf("/") + 1);
 }
@@ -73,14 +78,15 @@ function fieldsTable(s: Json, depth: number): string {
 }
 
 function schemaBlock(s: Json): string {
-  const parts = [`<p class="type">${typeOf(s)}${constraints(s) ? ` — ${constraints(s)}` : ""}</p>`];
+  const head = s.properties ? "" : `${typeOf(s)}${constraints(s) ? ` — ${constraints(s)}` : ""}`;
+  const parts = head ? [`<p class="type">${head}</p>`] : [];
   if (s.description) parts.push(`<p>${prose(s.description)}</p>`);
   for (const alt of ((s.anyOf ?? s.oneOf) as Json[] | undefined) ?? []) {
     if (alt.properties) parts.push(`<p class="alt">${esc(alt.title ?? "")}</p>${fieldsTable(alt, 1)}`);
   }
   parts.push(fieldsTable(s, 1));
-  if (s.example !== undefined) parts.push(`<pre>${esc(JSON.stringify(s.example, null, 2))}</pre>`);
-  else if (Array.isArray(s.examples) && s.examples.length) parts.push(`<pre>${esc(JSON.stringify(s.examples[0], null, 2))}</pre>`);
+  if (s.example !== undefined) parts.push(`<pre>${esc(compactJson(s.example))}</pre>`);
+  else if (Array.isArray(s.examples) && s.examples.length) parts.push(`<pre>${esc(compactJson(s.examples[0]))}</pre>`);
   return parts.join("");
 }
 
@@ -91,11 +97,18 @@ function curl(method: string, path: string, op: Json): string {
   for (const p of params) if (p.in === "path" && p.example !== undefined) url = url.replace(`{${p.name}}`, String(p.example));
   const query = params.filter((p) => p.in === "query" && p.example !== undefined).map((p) => `${p.name}=${encodeURIComponent(String(p.example))}`);
   const auth = (op.security as Json[]).length ? ` \\\n  -H "Authorization: Bearer $${Object.keys((op.security as Json[])[0])[0] === "adminToken" ? "ELACSYM_ADMIN_TOKEN" : "ELACSYM_API_KEY"}"` : "";
-  const data = body === undefined ? "" : ` \\\n  -H "content-type: application/json" \\\n  -d '${JSON.stringify(body)}'`;
+  const data = body === undefined ? "" : ` \\\n  -H "content-type: application/json" \\\n  -d '${compactJson(body)}'`;
   return `curl -X ${method.toUpperCase()} "$ELACSYM_URL${url}${query.length ? `?${query.join("&")}` : ""}"${auth}${data}`;
 }
 
-function operationSection(method: string, path: string, op: Json): string {
+/** A request body: the link to its component, then the component's fields. */
+function requestBlock(s: Json, components: Record<string, Json>): string {
+  if (typeof s.$ref !== "string") return schemaBlock(s);
+  const target = components[refName(s.$ref)];
+  return `<p class="type">${typeOf(s)}</p>${target ? schemaBlock({ ...target, example: undefined, examples: undefined }) : ""}`;
+}
+
+function operationSection(method: string, path: string, op: Json, components: Record<string, Json>): string {
   const params = (op.parameters as Json[] | undefined) ?? [];
   const paramRows = params
     .map((p) => `<tr><td><code>${esc(p.name)}</code> <span class="in">${esc(p.in)}</span>${p.required ? ' <span class="req">required</span>' : ""}</td><td>${typeOf(p.schema as Json)}</td><td>${[p.description ? prose(p.description) : "", constraints(p.schema as Json)].filter(Boolean).join("<br>")}</td></tr>`)
@@ -115,7 +128,7 @@ function operationSection(method: string, path: string, op: Json): string {
 <p class="summary">${esc(op.summary)} <span class="auth">auth: ${esc(security)}</span></p>
 ${op.description ? `<p>${prose(op.description)}</p>` : ""}
 ${paramRows ? `<h4>Parameters</h4><table class="fields"><tr><th>name</th><th>type</th><th>notes</th></tr>${paramRows}</table>` : ""}
-${body ? `<h4>Request body</h4>${schemaBlock(body["application/json"].schema as Json)}` : ""}
+${body ? `<h4>Request body</h4>${requestBlock(body["application/json"].schema as Json, components)}` : ""}
 <h4>Example</h4><pre>${esc(curl(method, path, op))}</pre>
 <h4>Responses</h4><ul class="responses">${responses}</ul>
 </section>`;
@@ -140,7 +153,7 @@ export function renderReferencePage(document: OpenApiDocument): string {
   for (const [path, methods] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = (op.tags as string[])[0];
-      (byTag.get(tag) ?? byTag.set(tag, []).get(tag)!).push(operationSection(method, path, op));
+      (byTag.get(tag) ?? byTag.set(tag, []).get(tag)!).push(operationSection(method, path, op, document.components.schemas));
       (nav.get(tag) ?? nav.set(tag, []).get(tag)!).push(`<a href="#${esc(op.operationId)}">${esc(method.toUpperCase())} ${esc(path)}</a>`);
     }
   }
