@@ -1,6 +1,6 @@
 /**
- * Builds the HTTP app: request ids, the health route, authentication for data routes, the v1 API,
- * the admin API, and the error handler that maps engine errors to statuses (in the error format of
+ * Builds the HTTP app: request ids, the health route, the console and API reference, authentication
+ * for data routes, the v1 API, the turbopuffer-compatible API, the admin API, and the error handler that maps engine errors to statuses (in the error format of
  * the API serving the request, see `useErrorFormat`).
  */
 import { Hono } from "hono";
@@ -8,11 +8,14 @@ import type { Context } from "hono";
 import { mountConsole } from "../console/console-route.ts";
 import { EngineError } from "../core/errors.ts";
 import { type AppEnv } from "./context.ts";
+import * as operations from "./contracts/operations.ts";
 import { renderError, turbopufferErrorResponse, useErrorFormat } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/auth.ts";
+import { validated } from "./openapi/route-spec.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { admin } from "./routes/admin.ts";
 import { metrics } from "./routes/metrics.ts";
+import { mountReference } from "./routes/reference.ts";
 import { turbopufferV1, turbopufferV2 } from "./routes/turbopuffer.ts";
 import { v1Namespaces } from "./routes/v1-namespaces.ts";
 
@@ -50,9 +53,10 @@ export function buildApp(): Hono<AppEnv> {
   });
   app.use("*", requestLog());
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  // The web console page and assets need no key (the page asks for one).
-  mountConsole(app);
+  app.get("/health", validated(operations.health), (c) => c.json({ status: "ok" }));
+  // The web console, the OpenAPI document and its reference page need no key.
+  mountConsole(app, { page: validated(operations.consolePage), pageSlash: validated(operations.consolePageSlash), asset: validated(operations.consoleAsset) });
+  mountReference(app);
 
   // Error formats are chosen before authentication, so auth errors use them too.
   app.use("/v2/*", useErrorFormat(turbopufferErrorResponse));
@@ -68,7 +72,7 @@ export function buildApp(): Hono<AppEnv> {
   app.route("/v1/namespaces", v1Namespaces);
   app.route("/v2/namespaces", turbopufferV2);
   app.use("/metrics", apiKeyAuth());
-  app.route("/metrics", metrics);
+  app.get("/metrics", validated(operations.metrics), metrics);
   app.route("/admin", admin);
 
   app.notFound((c) => renderError(c, new EngineError("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));

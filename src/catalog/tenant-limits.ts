@@ -1,9 +1,8 @@
 /**
- * Per-tenant limits: their names, the deployment defaults (overridable with `[vars]`), how a
- * tenant's overrides combine with them, and validation of `PATCH /admin/tenants/:id/limits`.
- * Enforcement lives in src/service/tenant-gate.ts; storage in D1's `tenant_limits` table.
+ * Per-tenant limits: their names, the deployment defaults (overridable with `[vars]`) and how a
+ * tenant's overrides combine with them. Enforcement lives in src/service/tenant-gate.ts, storage in
+ * D1's `tenant_limits` table, the `PATCH /admin/tenants/:id/limits` body schema in src/api/schemas/admin.ts.
  */
-import { InvalidArgumentError } from "../core/errors.ts";
 
 export interface TenantLimits {
   /** Namespaces the tenant may hold (checked when a namespace is created). */
@@ -40,7 +39,7 @@ export const DEFAULT_LIMITS: TenantLimits = {
 };
 
 /** Rates of 0 would block a tenant forever: suspend it instead. Quotas may be 0. */
-const MINIMUM: TenantLimits = {
+export const MINIMUM_LIMITS: TenantLimits = {
   max_namespaces: 0,
   max_documents: 0,
   max_stored_bytes: 0,
@@ -60,7 +59,7 @@ export function defaultLimits(env: object): TenantLimits {
     const raw = vars[limitVar(name)];
     if (raw === undefined || raw === "") continue;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < MINIMUM[name]) throw new Error(`config: ${limitVar(name)} must be an integer ≥ ${MINIMUM[name]}, got ${String(raw)}`);
+    if (!Number.isSafeInteger(n) || n < MINIMUM_LIMITS[name]) throw new Error(`config: ${limitVar(name)} must be an integer ≥ ${MINIMUM_LIMITS[name]}, got ${String(raw)}`);
     out[name] = n;
   }
   return out;
@@ -74,25 +73,4 @@ export function effectiveLimits(defaults: TenantLimits, overrides: Partial<Limit
   const out = { ...defaults };
   if (overrides) for (const name of LIMIT_NAMES) if (typeof overrides[name] === "number") out[name] = overrides[name];
   return out;
-}
-
-/**
- * Validates a limits patch: an object naming at least one limit, each a non-negative safe integer
- * (rates at least 1) or null to return to the default.
- */
-export function parseLimitsPatch(raw: unknown): Partial<LimitOverrides> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new InvalidArgumentError("limits: expected a JSON object such as {\"max_namespaces\": 100}");
-  const patch: Partial<LimitOverrides> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(LIMIT_NAMES as readonly string[]).includes(key)) {
-      throw new InvalidArgumentError(`limits: unknown limit '${key}' (expected one of ${LIMIT_NAMES.join(", ")})`);
-    }
-    const name = key as LimitName;
-    if (value !== null && (typeof value !== "number" || !Number.isSafeInteger(value) || value < MINIMUM[name])) {
-      throw new InvalidArgumentError(`limits: ${name} must be an integer ≥ ${MINIMUM[name]} or null (the default), got ${JSON.stringify(value)}`);
-    }
-    patch[name] = value;
-  }
-  if (Object.keys(patch).length === 0) throw new InvalidArgumentError(`limits: name at least one of ${LIMIT_NAMES.join(", ")}`);
-  return patch;
 }

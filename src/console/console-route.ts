@@ -4,7 +4,7 @@
  * and calls the v1 API with it from the browser. A strict Content-Security-Policy allows only
  * this origin's scripts, styles and API.
  */
-import type { Env, Hono } from "hono";
+import type { Env, Hono, MiddlewareHandler } from "hono";
 import apiJs from "./api.client.js";
 import consoleJs from "./console.client.js";
 import css from "./console.client.css";
@@ -65,11 +65,14 @@ function serve(a: Asset, ifNoneMatch: string | undefined): Response {
   return new Response(a.body, { headers });
 }
 
-/** Registers GET /console (also /console/) and GET /console/assets/:name on `app`; no authentication. */
-export function mountConsole<E extends Env>(app: Hono<E>): void {
-  app.get("/console", (c) => serve(PAGE, c.req.header("if-none-match")));
-  app.get("/console/", (c) => serve(PAGE, c.req.header("if-none-match")));
-  app.get("/console/assets/:name", (c) => {
+/**
+ * Registers GET /console (also /console/) and GET /console/assets/:name on `app`; no authentication.
+ * `docs` carries each route's contract for the API reference (src/api/contracts/operations.ts).
+ */
+export function mountConsole<E extends Env>(app: Hono<E>, docs: { page: MiddlewareHandler<E>; pageSlash: MiddlewareHandler<E>; asset: MiddlewareHandler<E> }): void {
+  app.get("/console", docs.page, (c) => serve(PAGE, c.req.header("if-none-match")));
+  app.get("/console/", docs.pageSlash, (c) => serve(PAGE, c.req.header("if-none-match")));
+  app.get("/console/assets/:name", docs.asset, (c) => {
     const a = ASSETS[c.req.param("name")];
     if (!a) return c.json({ error: { code: "NOT_FOUND", message: `console: no asset '${c.req.param("name")}'` } }, 404);
     return serve(a, c.req.header("if-none-match"));

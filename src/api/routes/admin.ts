@@ -6,21 +6,19 @@
  */
 import { Hono } from "hono";
 import { generateApiKey } from "../../catalog/api-keys.ts";
-import { type AuditEntry, MAX_AUDIT_PAGE, auditInsert, listAudit } from "../../catalog/d1-audit.ts";
+import { type AuditEntry, auditInsert, listAudit } from "../../catalog/d1-audit.ts";
 import type { ApiKeyRecord, Tenant } from "../../catalog/d1-catalog.ts";
 import { D1Tenants } from "../../catalog/d1-tenants.ts";
-import { type LimitOverrides, defaultLimits, effectiveLimits, parseLimitsPatch } from "../../catalog/tenant-limits.ts";
-import { EngineError } from "../../core/errors.ts";
+import { type LimitOverrides, defaultLimits, effectiveLimits } from "../../catalog/tenant-limits.ts";
+import { EngineError, InvalidArgumentError } from "../../core/errors.ts";
 import { clearIsolateCaches } from "../../service/isolate-cache.ts";
 import { tenantStub } from "../../service/tenant-gate.ts";
-import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { forgetCachedAuth } from "../middleware/auth.ts";
-import { parseKeyCreate, parseLimit, parseTenantCreate, parseTenantCursor } from "../validate/admin-request.ts";
-
-const MAX_ADMIN_BODY_BYTES = 64 << 10;
-const MAX_TENANT_PAGE = 1000;
+import * as contract from "../contracts/admin.ts";
+import { validated } from "../openapi/route-spec.ts";
+import { parseTenantCursor } from "../validate/tenant-cursor.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -69,28 +67,28 @@ function limitsView(c: AppContext, tenant: string, overrides: LimitOverrides) {
 export const admin = new Hono<AppEnv>();
 admin.use("*", adminAuth());
 
-admin.post("/tenants", async (c) => {
-  const { name } = parseTenantCreate(await readJsonBody(c, MAX_ADMIN_BODY_BYTES));
+admin.post("/tenants", validated(contract.createTenant), async (c) => {
+  const { name } = c.req.valid("json");
   const tenant = await new D1Tenants(c.env.DB).create(name, { ...entry(c, "tenant.create", null, { name }) });
   return c.json(renderTenant(tenant), 201);
 });
 
-admin.get("/tenants", async (c) => {
-  const limit = parseLimit(c.req.query("limit"), 100, MAX_TENANT_PAGE);
-  const page = await new D1Tenants(c.env.DB).list({ cursor: parseTenantCursor(c.req.query("cursor")), limit });
+admin.get("/tenants", validated(contract.listTenants), async (c) => {
+  const query = c.req.valid("query");
+  const page = await new D1Tenants(c.env.DB).list({ cursor: parseTenantCursor(query.cursor), limit: query.limit ?? 100 });
   auditRead(c, "tenant.list", null);
   return c.json({ tenants: page.tenants.map(renderTenant), ...(page.next ? { next_cursor: `${page.next.created_at}.${page.next.id}` } : {}) });
 });
 
-admin.get("/tenants/:id", async (c) => {
+admin.get("/tenants/:id", validated(contract.getTenant), async (c) => {
   const tenant = await requireTenant(c);
   const overrides = await new D1Tenants(c.env.DB).limitOverrides(tenant.id);
   auditRead(c, "tenant.read", tenant.id);
   return c.json({ ...renderTenant(tenant), limits: limitsView(c, tenant.id, overrides).limits });
 });
 
-for (const [action, status] of [["suspend", "suspended"], ["resume", "active"]] as const) {
-  admin.post(`/tenants/:id/${action}`, async (c) => {
+for (const [action, status, spec] of [["suspend", "suspended", contract.suspendTenant], ["resume", "active", contract.resumeTenant]] as const) {
+  admin.post(`/tenants/:id/${action}`, validated(spec), async (c) => {
     const tenant = await requireTenant(c);
     await new D1Tenants(c.env.DB).setStatus(tenant.id, status, entry(c, `tenant.${action}`, tenant.id, { previous_status: tenant.status }));
     forgetCachedAuth({ tenant: tenant.id });
@@ -98,10 +96,13 @@ for (const [action, status] of [["suspend", "suspended"], ["resume", "active"]] 
   });
 }
 
-admin.post("/tenants/:id/keys", async (c) => {
+admin.post("/tenants/:id/keys", validated(contract.createKey), async (c) => {
   const tenant = await requireTenant(c);
   const now = Date.now();
-  const options = parseKeyCreate(await readJsonBody(c, MAX_ADMIN_BODY_BYTES), now);
+  const body = c.req.valid("json");
+  const expires = body.expires_at ? Date.parse(body.expires_at) : null;
+  if (expires !== null && expires <= now) throw new InvalidArgumentError(`key.expires_at: ${body.expires_at} is in the past`);
+  const options = { scopes: [...new Set(body.scopes)], namespace_prefix: body.namespace_prefix ?? null, expires_at: expires };
   const key = generateApiKey();
   const detail = { scopes: options.scopes, namespace_prefix: options.namespace_prefix, expires_at: iso(options.expires_at) };
   const record = await new D1Tenants(c.env.DB).createKey(tenant.id, key, options, entry(c, "key.create", tenant.id, detail));
@@ -109,7 +110,7 @@ admin.post("/tenants/:id/keys", async (c) => {
   return c.json({ ...renderKey(record, now), key }, 201);
 });
 
-admin.get("/tenants/:id/keys", async (c) => {
+admin.get("/tenants/:id/keys", validated(contract.listKeys), async (c) => {
   const tenant = await requireTenant(c);
   const keys = await new D1Tenants(c.env.DB).listKeys(tenant.id);
   auditRead(c, "key.list", tenant.id);
@@ -117,7 +118,7 @@ admin.get("/tenants/:id/keys", async (c) => {
   return c.json({ keys: keys.map((k) => renderKey(k, now)) });
 });
 
-admin.delete("/keys/:id", async (c) => {
+admin.delete("/keys/:id", validated(contract.revokeKey), async (c) => {
   const id = c.req.param("id");
   const tenants = new D1Tenants(c.env.DB);
   const key = await tenants.getKey(id);
@@ -128,7 +129,7 @@ admin.delete("/keys/:id", async (c) => {
   return c.json(renderKey({ ...key, revoked_at: key.revoked_at ?? now }, now));
 });
 
-admin.get("/tenants/:id/usage", async (c) => {
+admin.get("/tenants/:id/usage", validated(contract.usage), async (c) => {
   const tenant = await requireTenant(c);
   const tenants = new D1Tenants(c.env.DB);
   const [namespaces, overrides] = await Promise.all([tenants.countNamespaces(tenant.id), tenants.limitOverrides(tenant.id)]);
@@ -154,19 +155,16 @@ admin.get("/tenants/:id/usage", async (c) => {
   });
 });
 
-admin.patch("/tenants/:id/limits", async (c) => {
+admin.patch("/tenants/:id/limits", validated(contract.patchLimits), async (c) => {
   const tenant = await requireTenant(c);
-  const patch = parseLimitsPatch(await readJsonBody(c, MAX_ADMIN_BODY_BYTES));
+  const patch = c.req.valid("json") as Partial<LimitOverrides>;
   const overrides = await new D1Tenants(c.env.DB).patchLimits(tenant.id, patch, entry(c, "limits.update", tenant.id, { ...patch }));
   forgetCachedAuth({ tenant: tenant.id });
   return c.json(limitsView(c, tenant.id, overrides));
 });
 
-admin.get("/audit", async (c) => {
-  const tenant = c.req.query("tenant");
-  if (tenant !== undefined && tenant.length === 0) throw new EngineError("INVALID_ARGUMENT", "audit: 'tenant' must name a tenant id");
-  const limit = parseLimit(c.req.query("limit"), 100, MAX_AUDIT_PAGE);
-  const cursor = c.req.query("cursor");
+admin.get("/audit", validated(contract.audit), async (c) => {
+  const { tenant, cursor, limit = 100 } = c.req.valid("query");
   if (tenant !== undefined && cursor === undefined && (await new D1Tenants(c.env.DB).get(tenant))) {
     // Read-your-writes for one tenant: copy its pending entries to D1 first (best effort).
     try {
@@ -181,7 +179,7 @@ admin.get("/audit", async (c) => {
 });
 
 /** Empties this isolate's caches (object blocks, parsed footers, index readers): cold-read measurements. */
-admin.post("/cache/clear", (c) => {
+admin.post("/cache/clear", validated(contract.clearCache), (c) => {
   clearIsolateCaches();
   auditRead(c, "cache.clear", null);
   return c.json({ cleared: true });

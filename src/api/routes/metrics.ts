@@ -3,7 +3,7 @@
  * writes, WAL backlog, segments, flushes, compactions, stored bytes and garbage — for an API key
  * with the admin scope. Figures come from each namespace's Durable Object (the source of truth).
  */
-import { Hono } from "hono";
+import type { Handler } from "hono";
 import type { NamespaceDescription } from "../../../durable-objects/namespace-do.ts";
 import { authorize } from "../../service/access.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
@@ -39,9 +39,7 @@ function label(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
-export const metrics = new Hono<AppEnv>();
-
-metrics.get("/", async (c) => {
+export const metrics: Handler<AppEnv> = async (c) => {
   const auth = c.get("auth");
   authorize(auth, "admin");
   const service = new GuardedNamespaceService(c.env, auth, c.get("requestId"), deferOf(c));
@@ -66,4 +64,4 @@ metrics.get("/", async (c) => {
   }
   lines.push("# HELP elacsym_metrics_truncated 1 when the tenant has more namespaces than one scrape describes.", "# TYPE elacsym_metrics_truncated gauge", `elacsym_metrics_truncated{tenant="${label(auth.tenant)}"} ${names.length > MAX_NAMESPACES || cursor ? 1 : 0}`);
   return c.body(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-});
+};

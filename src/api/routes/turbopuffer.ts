@@ -9,67 +9,38 @@
  * are ignored (the client adds e.g. `stainless_overload=multiQuery`).
  */
 import { Hono } from "hono";
-import { readConfig } from "../../config.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { reciprocalRankFusion } from "../../core/query/fusion.ts";
 import type { Hit } from "../../core/query/hit.ts";
-import { parseTopK } from "../../core/query/plan.ts";
 import type { QueryInput } from "../../core/query/query-input.ts";
 import { explainPlan } from "../../core/query/explain.ts";
-import { parseTurbopufferConsistency, parseVectorEncoding, planTurbopufferQuery } from "../../core/turbopuffer/query.ts";
+import { planTurbopufferQuery } from "../../core/turbopuffer/query.ts";
 import { renderTurbopufferSchema, turbopufferSchemaToElacsym } from "../../core/turbopuffer/schema.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
-import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
+import * as contract from "../contracts/turbopuffer.ts";
 import type { Schema } from "../../core/schema/schema.ts";
-import { MAX_RECALL_QUERIES, type MultiQueryOutcome } from "../../service/namespace-service.ts";
+import type { MultiQueryOutcome } from "../../service/namespace-service.ts";
+import { validated } from "../openapi/route-spec.ts";
 import { renderAttributes } from "../render.ts";
 import { type VectorEncoding, namespaceMetadata, queryBilling, queryPerformance, ranksByScore, renderRow } from "../turbopuffer-response.ts";
-import { parseTurbopufferWrite } from "../validate/turbopuffer-write.ts";
+import { translateTurbopufferWrite } from "../validate/turbopuffer-write.ts";
 
-/** Sub-queries of one multi-query request. */
-export const MAX_SUBQUERIES = 16;
 /** Sampled query vectors of a recall measurement when the request names none. */
 const DEFAULT_RECALL_QUERIES = 20;
+/** Top-level fields of a multi-query; the others belong inside each of `queries`. */
+const MULTI_QUERY_KEYS = ["queries", "consistency", "vector_encoding", "rerank_by", "limit", "top_k"];
 
 function service(c: AppContext): GuardedNamespaceService {
   return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-async function body(c: AppContext): Promise<unknown> {
-  return readJsonBody(c, readConfig(c.env).maxBodyBytes);
-}
-
-async function objectBody(c: AppContext): Promise<Record<string, unknown>> {
-  const raw = await body(c);
-  if (!isObject(raw)) throw new InvalidArgumentError("request: expected a JSON object");
-  return raw;
-}
-
-/** `rerank_by: ["RRF", {rank_constant, weights}]` for `n` sub-queries. */
-function parseRerank(raw: unknown, n: number): { k: number; weights: number[] } | null {
-  if (raw === undefined || raw === null) return null;
-  if (!Array.isArray(raw) || raw[0] !== "RRF" || raw.length > 2) throw new InvalidArgumentError('rerank_by: expected ["RRF"] or ["RRF", {"rank_constant": 60, "weights": [...]}]');
+/** `rerank_by: ["RRF", {rank_constant, weights}]` for `n` sub-queries (its shape checked by the route). */
+function parseRerank(raw: readonly ["RRF", { rank_constant?: number; weights?: number[] }?] | undefined, n: number): { k: number; weights: number[] } | null {
+  if (!raw) return null;
   const params = raw[1] ?? {};
-  if (!isObject(params) || Object.keys(params).some((k) => k !== "rank_constant" && k !== "weights")) {
-    throw new InvalidArgumentError('rerank_by[1]: expected {"rank_constant": 60, "weights": [...]}');
-  }
-  const k = params.rank_constant ?? 60;
-  if (typeof k !== "number" || !Number.isFinite(k) || k <= 0) throw new InvalidArgumentError("rerank_by[1].rank_constant: expected a number > 0");
-  let weights = new Array<number>(n).fill(1);
-  if (params.weights !== undefined) {
-    const w = params.weights;
-    if (!Array.isArray(w) || w.length !== n) throw new InvalidArgumentError(`rerank_by[1].weights: expected ${n} weights, one per query`);
-    w.forEach((x, i) => {
-      if (typeof x !== "number" || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`rerank_by[1].weights[${i}]: expected a number > 0`);
-    });
-    weights = w as number[];
-  }
-  return { k, weights };
+  if (params.weights !== undefined && params.weights.length !== n) throw new InvalidArgumentError(`rerank_by[1].weights: expected ${n} weights, one per query`);
+  return { k: params.rank_constant ?? 60, weights: params.weights ?? new Array<number>(n).fill(1) };
 }
 
 /** Fuses ranked hit lists (same snapshot, so one version has one seq) into one ranked list. */
@@ -107,10 +78,10 @@ function renderResult(schema: Schema, result: MultiQueryOutcome["results"][numbe
 
 export const turbopufferV2 = new Hono<AppEnv>();
 
-turbopufferV2.post("/:ns", async (c) => {
+turbopufferV2.post("/:ns", validated(contract.write), async (c) => {
   const started = Date.now();
   const ns = c.req.param("ns");
-  const { request, creates } = parseTurbopufferWrite(await body(c));
+  const { request, creates } = translateTurbopufferWrite(c.req.valid("json"));
   const r = await service(c).write(ns, request, creates);
   const upserted = r.upserted?.affected ?? 0;
   const patched = (r.patched?.affected ?? 0) + (r.patchedByFilter?.affected ?? 0);
@@ -135,14 +106,15 @@ turbopufferV2.post("/:ns", async (c) => {
   return c.json(out);
 });
 
-turbopufferV2.post("/:ns/query", async (c) => {
+turbopufferV2.post("/:ns/query", validated(contract.query), async (c) => {
   const started = Date.now();
   const ns = c.req.param("ns");
-  const raw = await objectBody(c);
-  const encoding = parseVectorEncoding(raw.vector_encoding);
-  const eventual = parseTurbopufferConsistency(raw.consistency) === "eventual";
+  const raw = c.req.valid("json");
+  const encoding = raw.vector_encoding ?? "float";
+  const eventual = raw.consistency?.level === "eventual";
 
   if (raw.queries === undefined) {
+    if (raw.rerank_by !== undefined) throw new InvalidArgumentError("rerank_by: only applies to a multi-query (queries)");
     const r = await service(c).queryMany(ns, [{ syntax: "turbopuffer", raw }], eventual);
     noteQuery(c, ns, "tpuf.query", r);
     const result = renderResult(r.schema, r.results[0], encoding);
@@ -150,21 +122,10 @@ turbopufferV2.post("/:ns/query", async (c) => {
   }
 
   for (const key of Object.keys(raw)) {
-    if (!["queries", "consistency", "vector_encoding", "rerank_by", "limit", "top_k"].includes(key)) {
-      throw new InvalidArgumentError(`multi-query: unknown field '${key}' (allowed: queries, consistency, vector_encoding, rerank_by, limit)`);
-    }
+    if (!MULTI_QUERY_KEYS.includes(key)) throw new InvalidArgumentError(`multi-query: '${key}' belongs inside each of queries (allowed at the top: ${MULTI_QUERY_KEYS.join(", ")})`);
   }
   const queries = raw.queries;
-  if (!Array.isArray(queries) || queries.length === 0 || queries.length > MAX_SUBQUERIES) {
-    throw new InvalidArgumentError(`queries: expected an array of 1 to ${MAX_SUBQUERIES} queries`);
-  }
-  const inputs: QueryInput[] = queries.map((q, i) => {
-    if (!isObject(q)) throw new InvalidArgumentError(`queries[${i}]: expected a query object`);
-    for (const key of ["consistency", "vector_encoding"]) {
-      if (q[key] !== undefined) throw new InvalidArgumentError(`queries[${i}].${key}: set it once, at the top level of a multi-query`);
-    }
-    return { syntax: "turbopuffer", raw: q };
-  });
+  const inputs: QueryInput[] = queries.map((q) => ({ syntax: "turbopuffer", raw: q }));
   const rerank = parseRerank(raw.rerank_by, queries.length);
   if (!rerank && (raw.limit !== undefined || raw.top_k !== undefined)) throw new InvalidArgumentError("limit: only applies with rerank_by");
   const r = await service(c).queryMany(ns, inputs, eventual);
@@ -174,8 +135,8 @@ turbopufferV2.post("/:ns/query", async (c) => {
     r.results.forEach((x, i) => {
       if (x.aggregate) throw new InvalidArgumentError(`queries[${i}]: aggregations cannot be fused by rerank_by`);
     });
-    const limitRaw = isObject(raw.limit) ? raw.limit.total : raw.limit ?? raw.top_k;
-    const limit = limitRaw === undefined ? Math.max(...r.results.map((x) => x.plan.topK)) : parseTopK(limitRaw, "limit");
+    const given = typeof raw.limit === "object" && raw.limit !== null ? raw.limit.total : raw.limit ?? raw.top_k;
+    const limit = given ?? Math.max(...r.results.map((x) => x.plan.topK));
     const fused = fuse(r.results.map((x) => x.hits), rerank, limit);
     results = [{ rows: fused.map((h) => renderRow(r.schema, h, true, encoding)) }];
   } else {
@@ -184,17 +145,16 @@ turbopufferV2.post("/:ns/query", async (c) => {
   return c.json({ results, billing: queryBilling(r.performance, results), performance: queryPerformance(r.performance, r.documents, started) });
 });
 
-turbopufferV2.delete("/:ns", async (c) => {
+turbopufferV2.delete("/:ns", validated(contract.deleteNamespace), async (c) => {
   await service(c).drop(c.req.param("ns"));
   return c.json({ status: "OK" });
 });
 
-turbopufferV2.get("/:ns/metadata", async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
+turbopufferV2.get("/:ns/metadata", validated(contract.metadata), async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
 
 /** The plan as text, planned against the current schema without running the query. */
-turbopufferV2.post("/:ns/explain_query", async (c) => {
-  const raw = await objectBody(c);
-  if (raw.queries !== undefined) throw new InvalidArgumentError("explain_query: explains one query, not a multi-query");
+turbopufferV2.post("/:ns/explain_query", validated(contract.explainQuery), async (c) => {
+  const raw = c.req.valid("json");
   const schema = await service(c).schema(c.req.param("ns"));
   return c.json({ plan_text: explainPlan(planTurbopufferQuery(raw, schema)) });
 });
@@ -203,22 +163,22 @@ turbopufferV2.post("/:ns/explain_query", async (c) => {
 
 export const turbopufferV1 = new Hono<AppEnv>();
 
-turbopufferV1.get("/:ns/metadata", async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
+turbopufferV1.get("/:ns/metadata", validated(contract.metadataV1), async (c) => c.json(namespaceMetadata(await service(c).describe(c.req.param("ns")))));
 
-turbopufferV1.patch("/:ns/metadata", () => {
+turbopufferV1.patch("/:ns/metadata", validated(contract.pinMetadata), () => {
   throw new InvalidArgumentError("metadata: pinning is not supported by Elacsym");
 });
 
-turbopufferV1.get("/:ns/schema", async (c) => c.json(renderTurbopufferSchema(await service(c).schema(c.req.param("ns")))));
+turbopufferV1.get("/:ns/schema", validated(contract.getSchema), async (c) => c.json(renderTurbopufferSchema(await service(c).schema(c.req.param("ns")))));
 
 /** The body is the bare schema map; the answer is the whole schema after the change (see schema-update.ts for what may change). */
-turbopufferV1.post("/:ns/schema", async (c) => {
-  const schema = turbopufferSchemaToElacsym(await body(c));
+turbopufferV1.post("/:ns/schema", validated(contract.updateSchema), async (c) => {
+  const schema = turbopufferSchemaToElacsym(c.req.valid("json"));
   const r = await service(c).write(c.req.param("ns"), { schema }, true);
   return c.json(renderTurbopufferSchema(r.schema));
 });
 
-turbopufferV1.get("/:ns/hint_cache_warm", async (c) => {
+turbopufferV1.get("/:ns/hint_cache_warm", validated(contract.warmCache), async (c) => {
   const r = await service(c).warm(c.req.param("ns"));
   return c.json({
     status: "ACCEPTED",
@@ -230,25 +190,17 @@ turbopufferV1.get("/:ns/hint_cache_warm", async (c) => {
  * Recall of the vector index against exact search. The same route serves the Elacsym API (its
  * `{num, top_k}` is a subset of turbopuffer's body); `filters` and `rank_by` use turbopuffer syntax.
  */
-turbopufferV1.post("/:ns/_debug/recall", async (c) => {
+turbopufferV1.post("/:ns/_debug/recall", validated(contract.recall), async (c) => {
   const ns = c.req.param("ns");
-  const raw = await objectBody(c);
-  for (const key of Object.keys(raw)) {
-    if (!["num", "top_k", "filters", "rank_by", "include_ground_truth"].includes(key)) throw new InvalidArgumentError(`recall: unknown field '${key}'`);
-  }
+  const raw = c.req.valid("json");
   const num = raw.num ?? (raw.rank_by ? 1 : DEFAULT_RECALL_QUERIES);
-  if (typeof num !== "number" || !Number.isInteger(num) || num < 1 || num > MAX_RECALL_QUERIES) throw new InvalidArgumentError(`num: expected an integer from 1 to ${MAX_RECALL_QUERIES}`);
   const probe: Record<string, unknown> = { top_k: 1 };
   if (raw.rank_by !== undefined && raw.rank_by !== null) {
-    const rb = raw.rank_by;
-    if (!Array.isArray(rb) || rb.length !== 3 || rb[0] !== "vector" || (rb[1] !== "ANN" && rb[1] !== "kNN")) throw new InvalidArgumentError('rank_by: expected ["vector", "ANN", [...]]');
     if (num !== 1) throw new InvalidArgumentError("num: must be 1 (or absent) when rank_by is given");
-    probe.rank_by = rb;
+    probe.rank_by = raw.rank_by;
   }
   if (raw.filters !== undefined && raw.filters !== null) probe.filters = raw.filters;
-  if (raw.include_ground_truth !== undefined && typeof raw.include_ground_truth !== "boolean") throw new InvalidArgumentError("include_ground_truth: expected true or false");
   const topK = raw.top_k ?? 10;
-  if (typeof topK !== "number") throw new InvalidArgumentError("top_k: expected an integer from 1 to 1000");
   const { schema, ground_truth, ...report } = await service(c).recall(ns, {
     num,
     topK,

@@ -1,39 +1,20 @@
 /**
  * The Elacsym API (v1) routes: namespaces (create, describe, list, delete), documents (upsert,
- * delete, fetch) and query. Handlers validate, call the NamespaceService and shape responses.
+ * patch, delete, fetch) and query. Each route's contract (contracts/v1.ts) validates the request
+ * shape; handlers call the NamespaceService and shape responses.
  */
 import { Hono } from "hono";
-import { readConfig } from "../../config.ts";
-import { InvalidArgumentError } from "../../core/errors.ts";
-import { parseIncludeAttributesLoose } from "../../core/query/include.ts";
-import { parseIds, parseV1Documents, parseV1Patches } from "../../core/wal/write-batch.ts";
+import { parseV1Documents, parseIds, parseV1Patches } from "../../core/wal/write-batch.ts";
 import { GuardedNamespaceService } from "../../service/guarded-namespace-service.ts";
-import { readJsonBody } from "../body.ts";
 import { type AppContext, type AppEnv, deferOf } from "../context.ts";
+import * as contract from "../contracts/v1.ts";
 import { authorize } from "../middleware/auth.ts";
+import { validated } from "../openapi/route-spec.ts";
 import { renderAttributes, renderDocument } from "../render.ts";
-
-const MAX_LIST_LIMIT = 1000;
 
 /** Every operation goes through the tenant's policy: scopes, prefix, rate limits, quotas, audit. */
 function service(c: AppContext): GuardedNamespaceService {
   return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function onlyKeys(raw: Record<string, unknown>, allowed: string[], shape: string): void {
-  for (const k of Object.keys(raw)) {
-    if (!allowed.includes(k)) throw new InvalidArgumentError(`request: unknown field '${k}' (expected ${shape})`);
-  }
-}
-
-async function body(c: AppContext): Promise<Record<string, unknown>> {
-  const raw = await readJsonBody(c, readConfig(c.env).maxBodyBytes);
-  if (!isObject(raw)) throw new InvalidArgumentError("request: expected a JSON object");
-  return raw;
 }
 
 export const v1Namespaces = new Hono<AppEnv>();
@@ -42,32 +23,26 @@ export const v1Namespaces = new Hono<AppEnv>();
  * Shared with the turbopuffer-compatible API (its `GET /v1/namespaces`): items carry both `name`
  * (Elacsym) and `id` (turbopuffer), and `page_size` is accepted for `limit`.
  */
-v1Namespaces.get("/", async (c) => {
+v1Namespaces.get("/", validated(contract.listNamespaces), async (c) => {
   authorize(c.get("auth"), "read");
-  const limitName = c.req.query("limit") === undefined && c.req.query("page_size") !== undefined ? "page_size" : "limit";
-  const limitRaw = c.req.query(limitName);
-  const limit = limitRaw === undefined ? 100 : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new InvalidArgumentError(`${limitName}: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
-  }
+  const query = c.req.valid("query");
+  const limit = query.limit ?? query.page_size ?? 100;
   // A prefix-restricted key lists only inside its prefix (the service narrows `prefix`).
-  const page = await service(c).list({ prefix: c.req.query("prefix") ?? undefined, cursor: c.req.query("cursor") ?? undefined, limit });
+  const page = await service(c).list({ prefix: query.prefix, cursor: query.cursor, limit });
   return c.json({
     namespaces: page.namespaces.map((n) => ({ id: n.name, name: n.name, created_at: new Date(n.created_at).toISOString() })),
     ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
   });
 });
 
-v1Namespaces.put("/:ns", async (c) => {
+v1Namespaces.put("/:ns", validated(contract.createNamespace), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
-  const raw = await body(c);
-  for (const k of Object.keys(raw)) if (k !== "schema") throw new InvalidArgumentError(`request: unknown field '${k}' (expected {"schema": {...}})`);
-  const r = await service(c).create(ns, raw.schema);
+  const r = await service(c).create(ns, c.req.valid("json").schema);
   return c.json(r.description, r.created ? 201 : 200);
 });
 
-v1Namespaces.get("/:ns", async (c) => {
+v1Namespaces.get("/:ns", validated(contract.describeNamespace), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "read", ns);
   return c.json(await service(c).describe(ns));
@@ -76,7 +51,7 @@ v1Namespaces.get("/:ns", async (c) => {
 // POST /v1/namespaces/:ns/_debug/recall is served for both APIs by routes/turbopuffer.ts (same shape).
 
 /** Counters and storage figures of one namespace (the Prometheus /metrics view, as JSON). */
-v1Namespaces.get("/:ns/stats", async (c) => {
+v1Namespaces.get("/:ns/stats", validated(contract.namespaceStats), async (c) => {
   const ns = c.req.param("ns");
   const d = await service(c).describe(ns);
   return c.json({
@@ -93,68 +68,62 @@ v1Namespaces.get("/:ns/stats", async (c) => {
   });
 });
 
-v1Namespaces.delete("/:ns", async (c) => {
+v1Namespaces.delete("/:ns", validated(contract.deleteNamespace), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "admin", ns);
   await service(c).drop(ns);
   return c.json({ deleted: true });
 });
 
-v1Namespaces.post("/:ns/upsert", async (c) => {
+v1Namespaces.post("/:ns/upsert", validated(contract.upsertDocuments), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
-  const raw = await body(c);
-  onlyKeys(raw, ["documents", "condition"], '{"documents": [...], "condition"?: F}');
-  const batch = parseV1Documents(raw.documents);
-  const r = await service(c).upsert(ns, batch, raw.condition);
+  const body = c.req.valid("json");
+  const r = await service(c).upsert(ns, parseV1Documents(body.documents), body.condition);
   c.set("metrics", { namespace: ns, operation: "upsert", rows: r.affected });
   return c.json({ upserted: r.affected, sequence: r.sequence });
 });
 
-v1Namespaces.post("/:ns/patch", async (c) => {
+v1Namespaces.post("/:ns/patch", validated(contract.patchDocuments), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
-  const raw = await body(c);
-  onlyKeys(raw, ["documents", "condition"], '{"documents": [{"id", "attributes"}], "condition"?: F}');
-  const r = await service(c).patch(ns, parseV1Patches(raw.documents), raw.condition);
+  const body = c.req.valid("json");
+  const r = await service(c).patch(ns, parseV1Patches(body.documents), body.condition);
   c.set("metrics", { namespace: ns, operation: "patch", rows: r.affected });
   return c.json({ patched: r.affected, sequence: r.sequence });
 });
 
-v1Namespaces.post("/:ns/delete", async (c) => {
+v1Namespaces.post("/:ns/delete", validated(contract.deleteDocuments), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
-  const raw = await body(c);
-  onlyKeys(raw, ["ids", "condition", "filter"], '{"ids": [...], "condition"?: F} or {"filter": F}');
-  if (raw.filter !== undefined) {
-    if (raw.ids !== undefined || raw.condition !== undefined) throw new InvalidArgumentError("delete: pass either ids (with an optional condition) or a filter");
-    const r = await service(c).deleteByFilter(ns, raw.filter);
+  const body = c.req.valid("json");
+  if (body.filter !== undefined) {
+    const r = await service(c).deleteByFilter(ns, body.filter);
     return c.json({ deleted: r.affected, sequence: r.sequence });
   }
-  const { ids } = parseIds(raw.ids, "ids");
-  const r = await service(c).deleteIds(ns, ids, raw.condition);
+  const { ids } = parseIds(body.ids!, "ids");
+  const r = await service(c).deleteIds(ns, ids, body.condition);
   return c.json({ deleted: r.affected, sequence: r.sequence });
 });
 
-v1Namespaces.post("/:ns/fetch", async (c) => {
+v1Namespaces.post("/:ns/fetch", validated(contract.fetchDocuments), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "read", ns);
-  const raw = await body(c);
-  for (const k of Object.keys(raw)) {
-    if (!["ids", "include_vector", "include_attributes"].includes(k)) throw new InvalidArgumentError(`request: unknown field '${k}'`);
-  }
-  const { ids } = parseIds(raw.ids, "ids");
-  if (raw.include_vector !== undefined && typeof raw.include_vector !== "boolean") throw new InvalidArgumentError("include_vector: expected true or false");
-  const include = { vector: raw.include_vector === true, attributes: parseIncludeAttributesLoose(raw.include_attributes) };
+  const body = c.req.valid("json");
+  const { ids } = parseIds(body.ids, "ids");
+  // No schema at hand: names the documents lack are simply absent from the answer.
+  const names = body.include_attributes;
+  const attributes = names === undefined || names === true ? null : names === false ? [] : names.filter((n) => n !== "id");
+  const include = { vector: body.include_vector === true, attributes };
   const r = await service(c).fetch(ns, ids, include);
   return c.json({ documents: r.documents.map((d) => renderDocument(r.schema, d, false)) });
 });
 
-v1Namespaces.post("/:ns/query", async (c) => {
+v1Namespaces.post("/:ns/query", validated(contract.queryDocuments), async (c) => {
   const started = Date.now();
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "read", ns);
-  const raw = await body(c);
+  const raw = c.req.valid("json");
   const r = await service(c).query(ns, raw);
   c.set("metrics", {
     namespace: ns,
@@ -170,7 +139,7 @@ v1Namespaces.post("/:ns/query", async (c) => {
       : { aggregation_groups: r.aggregate.groups!.map((g) => ({ ...renderAttributes(r.schema, g.values), ...g.counts })) }
     : {};
   return c.json({
-    ...(r.aggregate ? {} : { results: r.hits.map((h) => renderDocument(r.schema, h, !(raw as { order_by?: unknown }).order_by)) }),
+    ...(r.aggregate ? {} : { results: r.hits.map((h) => renderDocument(r.schema, h, !raw.order_by)) }),
     ...aggregations,
     took_ms: Date.now() - started,
     performance: r.performance,

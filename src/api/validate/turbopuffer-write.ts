@@ -1,9 +1,10 @@
 /**
- * turbopuffer's write body (`POST /v2/namespaces/:ns`) → the engine's WriteRequest: rows and columns
- * become upsert / patch batches (ids checked, vectors packed from numbers or base64 float32), filters
- * and conditions are tagged with their syntax, the schema map becomes Elacsym schema JSON. Only
- * structure is checked here; types against the schema are the Durable Object's job (it owns it).
- * Errors name the offending field (`upsert_rows[3].vector`, `upsert_columns.price`).
+ * turbopuffer's write body (`POST /v2/namespaces/:ns`, its shape validated by the route's request
+ * schema) → the engine's WriteRequest: rows and columns become upsert / patch batches (ids checked,
+ * vectors packed from numbers or base64 float32), filters and conditions are tagged with their
+ * syntax, the schema map becomes Elacsym schema JSON. Checked here: what the schema cannot say
+ * (column lengths, rows xor columns, conditions need their operation); types against the namespace
+ * schema are the Durable Object's job (it owns it). Errors name the field (`upsert_columns.price`).
  */
 import type { WriteRequest } from "../../../durable-objects/write-request.ts";
 import { decodeBase64F32 } from "../../core/codec/base64-f32.ts";
@@ -11,32 +12,11 @@ import { InvalidArgumentError } from "../../core/errors.ts";
 import { MAX_DIMENSIONS } from "../../core/schema/schema.ts";
 import { turbopufferMetric, turbopufferSchemaToElacsym } from "../../core/turbopuffer/schema.ts";
 import type { Metric } from "../../core/types.ts";
-import { type BatchOrigin, MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, packVector, parseIds } from "../../core/wal/write-batch.ts";
+import type { TurbopufferWrite } from "../schemas/turbopuffer-requests.ts";
+import { type BatchOrigin, type PatchBatch, type UpsertBatch, packVector, parseIds } from "../../core/wal/write-batch.ts";
 
-const WRITE_KEYS = [
-  "upsert_rows",
-  "upsert_columns",
-  "patch_rows",
-  "patch_columns",
-  "deletes",
-  "delete_by_filter",
-  "delete_by_filter_allow_partial",
-  "patch_by_filter",
-  "patch_by_filter_allow_partial",
-  "upsert_condition",
-  "patch_condition",
-  "delete_condition",
-  "distance_metric",
-  "schema",
-  "return_affected_ids",
-  "disable_backpressure",
-  "encryption",
-];
-const UNSUPPORTED_KEYS = ["copy_from_namespace", "branch_from_namespace", "sharding"];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+type Row = { id: unknown; vector?: unknown } & Record<string, unknown>;
+type Columns = { id: unknown[]; vector?: unknown } & Record<string, unknown>;
 
 /** One document as parsed: its id, vector (or null) and the other keys. */
 interface ParsedRow {
@@ -45,23 +25,14 @@ interface ParsedRow {
   attributes: Record<string, unknown>;
 }
 
-function rowsOf(raw: unknown, where: string): ParsedRow[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidArgumentError(`${where}: expected a non-empty array of rows`);
-  if (raw.length > MAX_BATCH_DOCUMENTS) throw new InvalidArgumentError(`${where}: at most ${MAX_BATCH_DOCUMENTS} rows per request (got ${raw.length})`);
-  return raw.map((row, i) => {
-    if (!isObject(row)) throw new InvalidArgumentError(`${where}[${i}]: expected an object {"id": ..., ...attributes}`);
-    if (!("id" in row)) throw new InvalidArgumentError(`${where}[${i}]: missing id`);
-    const { id, vector, ...attributes } = row;
-    return { id, vector: vector ?? null, attributes };
-  });
+function rowsOf(raw: Row[]): ParsedRow[] {
+  return raw.map(({ id, vector, ...attributes }) => ({ id, vector: vector ?? null, attributes }));
 }
 
-function columnsOf(raw: unknown, where: string): ParsedRow[] {
-  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected an object of columns {"id": [...], "attr": [...]}`);
+/** Columns as rows; every column has one value per id (the request schema checked they are arrays). */
+function columnsOf(raw: Columns, where: string): ParsedRow[] {
   const ids = raw.id;
-  if (!Array.isArray(ids) || ids.length === 0) throw new InvalidArgumentError(`${where}.id: expected a non-empty array of ids`);
   const n = ids.length;
-  if (n > MAX_BATCH_DOCUMENTS) throw new InvalidArgumentError(`${where}: at most ${MAX_BATCH_DOCUMENTS} rows per request (got ${n})`);
   let vectors: unknown[] | null = null;
   if (raw.vector !== undefined && raw.vector !== null) {
     const v = raw.vector;
@@ -71,17 +42,17 @@ function columnsOf(raw: unknown, where: string): ParsedRow[] {
       if (all.length % n !== 0) throw new InvalidArgumentError(`${where}.vector: ${all.length} values do not split into ${n} vectors`);
       const dims = all.length / n;
       vectors = Array.from({ length: n }, (_, i) => all.subarray(i * dims, (i + 1) * dims));
-    } else if (Array.isArray(v)) {
-      if (v.length !== n) throw new InvalidArgumentError(`${where}.vector: expected ${n} values (one per id), got ${v.length}`);
-      vectors = v;
-    } else throw new InvalidArgumentError(`${where}.vector: expected an array of vectors or a base64 string`);
+    } else {
+      if ((v as unknown[]).length !== n) throw new InvalidArgumentError(`${where}.vector: expected ${n} values (one per id), got ${(v as unknown[]).length}`);
+      vectors = v as unknown[];
+    }
   }
   const columns: [string, unknown[]][] = [];
   for (const [name, col] of Object.entries(raw)) {
     if (name === "id" || name === "vector") continue;
-    if (!Array.isArray(col)) throw new InvalidArgumentError(`${where}.${name}: expected an array of ${n} values`);
-    if (col.length !== n) throw new InvalidArgumentError(`${where}.${name}: expected ${n} values (one per id), got ${col.length}`);
-    columns.push([name, col]);
+    const values = col as unknown[];
+    if (values.length !== n) throw new InvalidArgumentError(`${where}.${name}: expected ${n} values (one per id), got ${values.length}`);
+    columns.push([name, values]);
   }
   return ids.map((id, i) => {
     const attributes: Record<string, unknown> = {};
@@ -115,41 +86,25 @@ function upsertBatch(rows: ParsedRow[], where: string, metric: Metric | undefine
 }
 
 function patchBatch(rows: ParsedRow[], where: string): PatchBatch {
-  rows.forEach((r, i) => {
-    if (r.vector !== null) throw new InvalidArgumentError(`${where}[${i}].vector: vectors cannot be patched; upsert the whole document`);
-  });
   const { ids, idType } = parseIds(rows.map((r) => r.id), `${where}.id`);
   return { ids, idType, attributes: rows.map((r) => r.attributes), origin: originOf(where) };
 }
 
-function eitherOf(raw: Record<string, unknown>, rowsKey: string, columnsKey: string): ParsedRow[] | null {
-  const hasRows = raw[rowsKey] !== undefined && raw[rowsKey] !== null;
-  const hasColumns = raw[columnsKey] !== undefined && raw[columnsKey] !== null;
-  if (hasRows && hasColumns) throw new InvalidArgumentError(`${columnsKey}: give either ${rowsKey} or ${columnsKey}, not both`);
-  if (hasRows) return rowsOf(raw[rowsKey], rowsKey);
-  if (hasColumns) return columnsOf(raw[columnsKey], columnsKey);
+function eitherOf(raw: TurbopufferWrite, rowsKey: "upsert_rows" | "patch_rows", columnsKey: "upsert_columns" | "patch_columns"): ParsedRow[] | null {
+  const rows = raw[rowsKey];
+  const columns = raw[columnsKey];
+  if (rows && columns) throw new InvalidArgumentError(`${columnsKey}: give either ${rowsKey} or ${columnsKey}, not both`);
+  if (rows) return rowsOf(rows as Row[]);
+  if (columns) return columnsOf(columns as Columns, columnsKey);
   return null;
 }
 
-function bool(raw: unknown, where: string): boolean {
-  if (raw === undefined || raw === null) return false;
-  if (typeof raw !== "boolean") throw new InvalidArgumentError(`${where}: expected true or false`);
-  return raw;
-}
-
-/** The parsed request; `creates` tells whether it may create a missing namespace (it writes documents or a schema). */
-export function parseTurbopufferWrite(raw: unknown): { request: WriteRequest; creates: boolean } {
-  if (!isObject(raw)) throw new InvalidArgumentError("write: expected a JSON object");
-  for (const key of Object.keys(raw)) {
-    if (UNSUPPORTED_KEYS.includes(key)) throw new InvalidArgumentError(`${key}: not supported by Elacsym`);
-    if (!WRITE_KEYS.includes(key)) throw new InvalidArgumentError(`write: unknown field '${key}' (allowed: ${WRITE_KEYS.join(", ")})`);
-  }
-  bool(raw.disable_backpressure, "disable_backpressure");
-  bool(raw.delete_by_filter_allow_partial, "delete_by_filter_allow_partial");
-  if (raw.encryption !== undefined && raw.encryption !== null) {
-    if (!isObject(raw.encryption) || raw.encryption.mode !== "default") throw new InvalidArgumentError('encryption: only {"mode": "default"} is supported by Elacsym');
-  }
-  const request: WriteRequest = { returnIds: bool(raw.return_affected_ids, "return_affected_ids") };
+/**
+ * The validated request as the engine's WriteRequest; `creates` tells whether it may create a
+ * missing namespace (it writes documents or a schema).
+ */
+export function translateTurbopufferWrite(raw: TurbopufferWrite): { request: WriteRequest; creates: boolean } {
+  const request: WriteRequest = { returnIds: raw.return_affected_ids === true };
   const metric = raw.distance_metric === undefined || raw.distance_metric === null ? undefined : turbopufferMetric(raw.distance_metric);
   if (metric) request.metric = metric;
   if (raw.schema !== undefined && raw.schema !== null) request.schema = turbopufferSchemaToElacsym(raw.schema, "schema", metric);
@@ -157,33 +112,28 @@ export function parseTurbopufferWrite(raw: unknown): { request: WriteRequest; cr
   const upserts = eitherOf(raw, "upsert_rows", "upsert_columns");
   if (upserts) {
     request.upsert = { batch: upsertBatch(upserts, raw.upsert_rows ? "upsert_rows" : "upsert_columns", metric) };
-    if (raw.upsert_condition !== undefined && raw.upsert_condition !== null) request.upsert.condition = { syntax: "turbopuffer", raw: raw.upsert_condition };
-  } else if (raw.upsert_condition !== undefined && raw.upsert_condition !== null) {
+    if (raw.upsert_condition) request.upsert.condition = { syntax: "turbopuffer", raw: raw.upsert_condition };
+  } else if (raw.upsert_condition) {
     throw new InvalidArgumentError("upsert_condition: needs upsert_rows or upsert_columns");
   }
   const patches = eitherOf(raw, "patch_rows", "patch_columns");
   if (patches) {
     request.patch = { batch: patchBatch(patches, raw.patch_rows ? "patch_rows" : "patch_columns") };
-    if (raw.patch_condition !== undefined && raw.patch_condition !== null) request.patch.condition = { syntax: "turbopuffer", raw: raw.patch_condition };
-  } else if (raw.patch_condition !== undefined && raw.patch_condition !== null) {
+    if (raw.patch_condition) request.patch.condition = { syntax: "turbopuffer", raw: raw.patch_condition };
+  } else if (raw.patch_condition) {
     throw new InvalidArgumentError("patch_condition: needs patch_rows or patch_columns");
   }
-  if (raw.deletes !== undefined && raw.deletes !== null) {
+  if (raw.deletes) {
     const { ids } = parseIds(raw.deletes, "deletes");
     request.deletes = { ids };
-    if (raw.delete_condition !== undefined && raw.delete_condition !== null) request.deletes.condition = { syntax: "turbopuffer", raw: raw.delete_condition };
-  } else if (raw.delete_condition !== undefined && raw.delete_condition !== null) {
+    if (raw.delete_condition) request.deletes.condition = { syntax: "turbopuffer", raw: raw.delete_condition };
+  } else if (raw.delete_condition) {
     throw new InvalidArgumentError("delete_condition: needs deletes");
   }
-  if (raw.delete_by_filter !== undefined && raw.delete_by_filter !== null) request.deleteByFilter = { syntax: "turbopuffer", raw: raw.delete_by_filter };
-  const allowPartial = bool(raw.patch_by_filter_allow_partial, "patch_by_filter_allow_partial");
-  if (raw.patch_by_filter !== undefined && raw.patch_by_filter !== null) {
+  if (raw.delete_by_filter) request.deleteByFilter = { syntax: "turbopuffer", raw: raw.delete_by_filter };
+  if (raw.patch_by_filter) {
     const p = raw.patch_by_filter;
-    if (!isObject(p) || Object.keys(p).some((k) => k !== "filters" && k !== "patch")) throw new InvalidArgumentError('patch_by_filter: expected {"filters": [...], "patch": {"attr": value, ...}}');
-    if (p.filters === undefined || p.filters === null) throw new InvalidArgumentError("patch_by_filter.filters: required");
-    if (!isObject(p.patch) || Object.keys(p.patch).length === 0) throw new InvalidArgumentError("patch_by_filter.patch: expected an object of attributes to set");
-    if ("id" in p.patch || "vector" in p.patch) throw new InvalidArgumentError("patch_by_filter.patch: ids and vectors cannot be patched");
-    request.patchByFilter = { filter: { syntax: "turbopuffer", raw: p.filters }, attributes: p.patch, allowPartial };
+    request.patchByFilter = { filter: { syntax: "turbopuffer", raw: p.filters }, attributes: p.patch, allowPartial: raw.patch_by_filter_allow_partial === true };
   }
   return { request, creates: request.upsert !== undefined || request.schema !== undefined };
 }

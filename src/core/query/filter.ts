@@ -33,7 +33,7 @@ export const MAX_FILTER_NODES = 1024;
 /** Reads a field of the row being tested: "id" or an attribute (null when absent). */
 export type FieldReader = (field: string) => AttributeValue | DocId;
 
-const V1_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "contains_any", "glob", "not_contains", "not_contains_any", "not_glob", "iglob", "not_iglob", "contains_all_tokens", "contains_any_token"];
+export const V1_FILTER_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "contains_any", "glob", "not_contains", "not_contains_any", "not_glob", "iglob", "not_iglob", "contains_all_tokens", "contains_any_token"];
 
 const analyzers = new Map<string, Analyzer>();
 /** The analyzer of a full-text config (configs arrive as fresh objects after RPC: keyed by content). */
@@ -170,7 +170,7 @@ export class FilterBuilder {
         return { kind: "tokens", field, tokens, all: op.includes("all"), negate: op.startsWith("not_"), config };
       }
       default:
-        throw new InvalidArgumentError(`${where}.op: unknown operator ${JSON.stringify(op)}; use one of ${V1_OPS.join(", ")}`);
+        throw new InvalidArgumentError(`${where}.op: unknown operator ${JSON.stringify(op)}; use one of ${V1_FILTER_OPS.join(", ")}`);
     }
   }
 

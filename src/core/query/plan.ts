@@ -1,7 +1,8 @@
 /**
  * A validated query: what to rank by, what to filter on, what to return. Built from the v1 JSON
- * against the namespace schema (bad input → InvalidArgumentError naming the field); executed over
- * the WAL tail by the Durable Object and over the segments by the Worker.
+ * (its shape already checked by the route's request schema) against the namespace schema (bad input
+ * → InvalidArgumentError naming the field); executed over the WAL tail by the Durable Object and
+ * over the segments by the Worker.
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { type FullTextQuery, planFullTextQuery } from "../index/fulltext/full-text-query.ts";
@@ -69,10 +70,28 @@ export interface QueryPlan {
   consistency: Consistency;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/**
+ * The v1 query body as the route's request schema (src/api/schemas/v1-requests.ts) has validated
+ * it: field names, types, ranges and enums are checked there; what depends on the namespace's schema
+ * (dimensions, attributes, full-text fields) and how the parts combine is checked here.
+ */
+export interface V1QueryBody {
+  vector?: unknown[] | null;
+  full_text?: { query: string; field?: string; fields?: Record<string, number> | string[] } | null;
+  filter?: unknown;
+  top_k?: number;
+  hybrid?: { method?: "rrf"; k?: number; vector_weight?: number; full_text_weight?: number };
+  include_vector?: boolean;
+  include_attributes?: boolean | string[];
+  consistency?: Consistency;
+  order_by?: { field: string; direction?: "asc" | "desc" };
+  aggregate_by?: Record<string, "count">;
+  group_by?: string[];
+  exact?: boolean;
+  nprobe?: number | null;
 }
 
+/** Checks a query vector against the namespace: it has vectors, the dimensions match, values are finite. */
 export function parseQueryVector(raw: unknown, schema: Schema, where: string): Float32Array {
   if (!schema.vector) throw new InvalidArgumentError(`${where}: this namespace has no vectors`);
   if (!Array.isArray(raw)) throw new InvalidArgumentError(`${where}: expected an array of ${schema.vector.dimensions} numbers`);
@@ -90,37 +109,14 @@ export function parseQueryVector(raw: unknown, schema: Schema, where: string): F
   return v;
 }
 
-export function parseTopK(raw: unknown, where = "top_k"): number {
-  if (raw === undefined) return DEFAULT_TOP_K;
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > MAX_TOP_K) {
-    throw new InvalidArgumentError(`${where}: expected an integer from 1 to ${MAX_TOP_K}`);
-  }
-  return raw;
-}
-
-export function parseIncludeAttributes(raw: unknown, schema: Schema, where = "include_attributes"): string[] | null {
+/** `include_attributes` against the schema: null returns all attributes. */
+export function parseIncludeAttributes(raw: boolean | string[] | undefined, schema: Schema, where = "include_attributes"): string[] | null {
   if (raw === undefined || raw === true) return null;
   if (raw === false) return [];
-  if (!Array.isArray(raw)) throw new InvalidArgumentError(`${where}: expected true, false or a list of attribute names`);
   return raw.map((name, i) => {
-    if (typeof name !== "string") throw new InvalidArgumentError(`${where}[${i}]: expected an attribute name`);
     if (name !== "id" && !schema.attributes[name]) throw new InvalidArgumentError(`${where}[${i}]: unknown attribute '${name}'`);
     return name;
   }).filter((n) => n !== "id");
-}
-
-export function parseConsistency(raw: unknown, where = "consistency"): Consistency {
-  if (raw === undefined) return "strong";
-  if (raw === "strong" || raw === "eventual") return raw;
-  throw new InvalidArgumentError(`${where}: expected "strong" or "eventual"`);
-}
-
-const V1_QUERY_KEYS = ["vector", "full_text", "filter", "top_k", "hybrid", "include_vector", "include_attributes", "consistency", "order_by", "aggregate_by", "group_by", "exact", "nprobe"];
-
-export function parseNprobe(raw: unknown, where = "nprobe"): number | null {
-  if (raw === undefined || raw === null) return null;
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > 1_000_000) throw new InvalidArgumentError(`${where}: expected an integer ≥ 1`);
-  return raw;
 }
 
 /** An attribute that rows can be ordered or grouped by: a scalar attribute or "id". */
@@ -131,77 +127,17 @@ export function checkOrderableField(schema: Schema, field: unknown, where: strin
   return field;
 }
 
-export function parseOrderBy(raw: unknown, schema: Schema, where = "order_by"): OrderByPlan {
-  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"field": "price", "direction": "asc" | "desc"}`);
-  for (const key of Object.keys(raw)) {
-    if (key !== "field" && key !== "direction") throw new InvalidArgumentError(`${where}: unknown field '${key}' (allowed: field, direction)`);
-  }
-  const direction = raw.direction ?? "asc";
-  if (direction !== "asc" && direction !== "desc") throw new InvalidArgumentError(`${where}.direction: expected "asc" or "desc"`);
-  return { field: checkOrderableField(schema, raw.field, `${where}.field`), descending: direction === "desc" };
-}
-
-/** `aggregate_by: {"name": "count"}` and `group_by: ["attr", ...]`. */
-export function parseAggregate(rawAggregate: unknown, rawGroupBy: unknown, schema: Schema, limit: number): AggregatePlan {
-  if (!isObject(rawAggregate) || Object.keys(rawAggregate).length === 0) {
-    throw new InvalidArgumentError(`aggregate_by: expected {"<name>": "count"}`);
-  }
-  const counts = Object.entries(rawAggregate).map(([name, fn]) => {
-    if (fn !== "count") throw new InvalidArgumentError(`aggregate_by.${name}: only "count" is supported`);
-    return name;
-  });
-  let groupBy: string[] = [];
-  if (rawGroupBy !== undefined) {
-    if (!Array.isArray(rawGroupBy) || rawGroupBy.length === 0) throw new InvalidArgumentError("group_by: expected a non-empty list of attributes");
-    groupBy = rawGroupBy.map((f, i) => checkOrderableField(schema, f, `group_by[${i}]`));
-  }
-  return { counts, groupBy, limit };
-}
-
-/** `full_text`: {query, fields: {name: weight}} | {query, field} | {query} (all full-text attributes). */
-export function parseFullTextClause(raw: unknown, schema: Schema, where = "full_text"): FullTextQuery {
-  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"query": "...", "fields": {"title": 2, "body": 1}} or {"query": "...", "field": "title"}`);
-  for (const key of Object.keys(raw)) {
-    if (key !== "query" && key !== "fields" && key !== "field") throw new InvalidArgumentError(`${where}: unknown field '${key}' (allowed: query, field, fields)`);
-  }
-  const text = raw.query;
-  if (typeof text !== "string" || text.trim() === "") throw new InvalidArgumentError(`${where}.query: expected a non-empty string`);
-  if (text.length > MAX_FULL_TEXT_QUERY_CHARS) throw new InvalidArgumentError(`${where}.query: at most ${MAX_FULL_TEXT_QUERY_CHARS} characters`);
+/** `full_text` against the schema: the named fields must be full-text attributes (default: all of them). */
+function planFullTextClause(raw: NonNullable<V1QueryBody["full_text"]>, schema: Schema, where = "full_text"): FullTextQuery {
   const configs = fullTextFields(schema);
   if (Object.keys(configs).length === 0) {
     throw new InvalidArgumentError(`${where}: this namespace has no full-text attributes (declare one with "full_text" in the schema)`);
   }
   let fields: string | Record<string, number>;
-  if (raw.field !== undefined && raw.fields !== undefined) throw new InvalidArgumentError(`${where}: give either field or fields`);
-  if (raw.field !== undefined) {
-    if (typeof raw.field !== "string") throw new InvalidArgumentError(`${where}.field: expected an attribute name`);
-    fields = raw.field;
-  } else if (raw.fields !== undefined) {
-    if (Array.isArray(raw.fields) && raw.fields.every((f) => typeof f === "string")) fields = Object.fromEntries(raw.fields.map((f) => [f, 1]));
-    else if (isObject(raw.fields)) fields = raw.fields as Record<string, number>;
-    else throw new InvalidArgumentError(`${where}.fields: expected {"attribute": weight, ...} or a list of attribute names`);
-  } else {
-    fields = Object.fromEntries(Object.keys(configs).map((f) => [f, 1]));
-  }
-  return planFullTextQuery(text, fields, configs);
-}
-
-function weight(raw: unknown, where: string): number {
-  if (raw === undefined) return 1;
-  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 0) throw new InvalidArgumentError(`${where}: expected a number ≥ 0`);
-  return raw;
-}
-
-export function parseHybrid(raw: unknown, where = "hybrid"): HybridPlan {
-  if (raw === undefined) return { k: DEFAULT_RRF_K, vectorWeight: 1, fullTextWeight: 1 };
-  if (!isObject(raw)) throw new InvalidArgumentError(`${where}: expected {"method": "rrf", "k": 60, "vector_weight": 1, "full_text_weight": 1}`);
-  for (const key of Object.keys(raw)) {
-    if (!["method", "k", "vector_weight", "full_text_weight"].includes(key)) throw new InvalidArgumentError(`${where}: unknown field '${key}'`);
-  }
-  if (raw.method !== undefined && raw.method !== "rrf") throw new InvalidArgumentError(`${where}.method: only "rrf" is supported`);
-  const k = raw.k ?? DEFAULT_RRF_K;
-  if (typeof k !== "number" || !Number.isFinite(k) || k <= 0) throw new InvalidArgumentError(`${where}.k: expected a number > 0`);
-  return { k, vectorWeight: weight(raw.vector_weight, `${where}.vector_weight`), fullTextWeight: weight(raw.full_text_weight, `${where}.full_text_weight`) };
+  if (raw.field !== undefined) fields = raw.field;
+  else if (Array.isArray(raw.fields)) fields = Object.fromEntries(raw.fields.map((f) => [f, 1]));
+  else fields = raw.fields ?? Object.fromEntries(Object.keys(configs).map((f) => [f, 1]));
+  return planFullTextQuery(raw.query, fields, configs);
 }
 
 /** How deep each arm of a hybrid query goes: enough candidates for the fused top-k. */
@@ -209,30 +145,27 @@ export function hybridArmDepth(topK: number): number {
   return Math.min(Math.max(10 * topK, 100), MAX_TOP_K);
 }
 
-export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
-  if (!isObject(raw)) throw new InvalidArgumentError("query: expected a JSON object");
-  for (const key of Object.keys(raw)) {
-    if (!V1_QUERY_KEYS.includes(key)) {
-      throw new InvalidArgumentError(`query: unknown field '${key}' (allowed: ${V1_QUERY_KEYS.join(", ")})`);
-    }
-  }
+export function planV1Query(body: unknown, schema: Schema): QueryPlan {
+  const raw = body as V1QueryBody;
   const vector = raw.vector === undefined || raw.vector === null ? null : parseQueryVector(raw.vector, schema, "vector");
-  const fullText = raw.full_text === undefined || raw.full_text === null ? null : [parseFullTextClause(raw.full_text, schema)];
-  const orderBy = raw.order_by === undefined ? null : parseOrderBy(raw.order_by, schema);
+  const fullText = raw.full_text === undefined || raw.full_text === null ? null : [planFullTextClause(raw.full_text, schema)];
+  const orderBy = raw.order_by === undefined ? null : { field: checkOrderableField(schema, raw.order_by.field, "order_by.field"), descending: raw.order_by.direction === "desc" };
   if (orderBy && (vector || fullText)) throw new InvalidArgumentError("order_by: cannot be combined with vector or full_text ranking");
   if (raw.group_by !== undefined && raw.aggregate_by === undefined) throw new InvalidArgumentError("group_by: needs aggregate_by");
-  const aggregate = raw.aggregate_by === undefined ? null : parseAggregate(raw.aggregate_by, raw.group_by, schema, raw.top_k === undefined ? DEFAULT_GROUP_LIMIT : parseTopK(raw.top_k));
+  const aggregate: AggregatePlan | null = raw.aggregate_by === undefined ? null : {
+    counts: Object.keys(raw.aggregate_by),
+    groupBy: (raw.group_by ?? []).map((f, i) => checkOrderableField(schema, f, `group_by[${i}]`)),
+    limit: raw.top_k ?? DEFAULT_GROUP_LIMIT,
+  };
   if (aggregate && (vector || fullText || orderBy)) throw new InvalidArgumentError("aggregate_by: cannot be combined with vector, full_text or order_by");
   if (raw.hybrid !== undefined && !(vector && fullText)) {
     throw new InvalidArgumentError("hybrid: needs both vector and full_text in the query");
   }
-  const hybrid = vector && fullText ? parseHybrid(raw.hybrid) : null;
-  if (raw.include_vector !== undefined && typeof raw.include_vector !== "boolean") {
-    throw new InvalidArgumentError("include_vector: expected true or false");
-  }
-  if (raw.exact !== undefined && typeof raw.exact !== "boolean") throw new InvalidArgumentError("exact: expected true or false");
+  const hybrid = vector && fullText
+    ? { k: raw.hybrid?.k ?? DEFAULT_RRF_K, vectorWeight: raw.hybrid?.vector_weight ?? 1, fullTextWeight: raw.hybrid?.full_text_weight ?? 1 }
+    : null;
   if ((raw.exact !== undefined || raw.nprobe !== undefined) && !vector) throw new InvalidArgumentError("exact / nprobe: only apply to vector queries");
-  const topK = parseTopK(raw.top_k);
+  const topK = raw.top_k ?? DEFAULT_TOP_K;
   return {
     topK,
     vector,
@@ -243,10 +176,10 @@ export function planV1Query(raw: unknown, schema: Schema): QueryPlan {
     hybrid,
     armDepth: hybrid ? hybridArmDepth(topK) : topK,
     exact: raw.exact === true,
-    nprobe: parseNprobe(raw.nprobe),
+    nprobe: raw.nprobe ?? null,
     filter: raw.filter === undefined || raw.filter === null ? null : parseV1Filter(raw.filter, schema),
     includeVector: raw.include_vector === true,
     includeAttributes: parseIncludeAttributes(raw.include_attributes, schema),
-    consistency: parseConsistency(raw.consistency),
+    consistency: raw.consistency ?? "strong",
   };
 }

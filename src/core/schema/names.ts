@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 
-const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 /** Names the document model uses itself. */
 export const RESERVED_ATTRIBUTES = new Set(["id", "vector", "_seq"]);

@@ -1,6 +1,6 @@
 /**
- * turbopuffer's query body (`rank_by`, `top_k`, `filters`, `include_attributes`, …) planned against
- * the namespace schema into the engine's QueryPlan — the same plan the v1 API produces, executed by
+ * turbopuffer's query body (`rank_by`, `top_k`, `filters`, `include_attributes`, …; its shape
+ * checked by the route's request schema) planned against the namespace schema into the engine's QueryPlan — the same plan the v1 API produces, executed by
  * the same code. Everything the engine cannot do is a 400 naming the field, never a silent
  * approximation. Rendering (`$dist`, `vector_encoding`) belongs to the HTTP layer.
  *
@@ -13,46 +13,29 @@
  */
 import { decodeBase64F32 } from "../codec/base64-f32.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { type AggregatePlan, DEFAULT_GROUP_LIMIT, MAX_FULL_TEXT_QUERY_CHARS, type QueryPlan, checkOrderableField, parseQueryVector, parseTopK } from "../query/plan.ts";
+import { type AggregatePlan, DEFAULT_GROUP_LIMIT, DEFAULT_TOP_K, MAX_FULL_TEXT_QUERY_CHARS, type QueryPlan, checkOrderableField, parseQueryVector } from "../query/plan.ts";
 import { type RankExpression, planRankExpression } from "../query/rank-expression.ts";
 import type { Schema } from "../schema/schema.ts";
 import { checkTokenParams, parseTurbopufferFilter } from "./filter.ts";
 import { turbopufferMetric, turbopufferMetricName } from "./schema.ts";
 
-const QUERY_KEYS = [
-  "rank_by",
-  "top_k",
-  "limit",
-  "filters",
-  "include_attributes",
-  "exclude_attributes",
-  "aggregate_by",
-  "group_by",
-  "consistency",
-  "vector_encoding",
-  "distance_metric",
-];
-/** Fields of turbopuffer's API that Elacsym does not implement (a 400 rather than "unknown field"). */
-const UNSUPPORTED_KEYS = new Set(["compute_attributes", "rerank_by"]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** `consistency: {"level": "strong" | "eventual"}` (absent: strong). */
-export function parseTurbopufferConsistency(raw: unknown, where = "consistency"): "strong" | "eventual" {
-  if (raw === undefined || raw === null) return "strong";
-  if (!isObject(raw) || Object.keys(raw).some((k) => k !== "level")) throw new InvalidArgumentError(`${where}: expected {"level": "strong" | "eventual"}`);
-  const level = raw.level ?? "strong";
-  if (level !== "strong" && level !== "eventual") throw new InvalidArgumentError(`${where}.level: expected "strong" or "eventual", got ${JSON.stringify(level)}`);
-  return level;
-}
-
-/** `vector_encoding: "float" | "base64"` (absent: float). */
-export function parseVectorEncoding(raw: unknown, where = "vector_encoding"): "float" | "base64" {
-  if (raw === undefined || raw === null) return "float";
-  if (raw === "float" || raw === "base64") return raw;
-  throw new InvalidArgumentError(`${where}: expected "float" or "base64", got ${JSON.stringify(raw)}`);
+/**
+ * One query as the route's request schema (src/api/schemas/turbopuffer-requests.ts) has validated
+ * it: field names, types, ranges and enums are checked there; the rank_by and filters grammars,
+ * everything that depends on the namespace's schema, and how the parts combine are checked here.
+ */
+export interface TurbopufferQueryInput {
+  rank_by?: unknown[] | null;
+  top_k?: number | null;
+  limit?: number | { total: number } | null;
+  filters?: unknown[] | null;
+  include_attributes?: boolean | string[] | null;
+  exclude_attributes?: string[] | null;
+  aggregate_by?: Record<string, unknown[]> | null;
+  group_by?: unknown[] | null;
+  consistency?: { level?: "strong" | "eventual" } | null;
+  vector_encoding?: "float" | "base64" | null;
+  distance_metric?: string | null;
 }
 
 /** A query vector given as numbers or as base64 float32. */
@@ -111,18 +94,15 @@ function checkRankFields(e: RankExpression, schema: Schema, where: string): void
 }
 
 /** `aggregate_by: {"name": ["Count"]}` with optional `group_by: ["attr", ...]`. */
-function parseAggregateBy(raw: Record<string, unknown>, schema: Schema, limit: number): AggregatePlan {
-  const agg = raw.aggregate_by;
-  if (!isObject(agg) || Object.keys(agg).length === 0) throw new InvalidArgumentError('aggregate_by: expected {"name": ["Count"]}');
-  const counts = Object.entries(agg).map(([name, fn]) => {
-    if (!Array.isArray(fn) || typeof fn[0] !== "string") throw new InvalidArgumentError(`aggregate_by.${name}: expected ["Count"]`);
+function parseAggregateBy(raw: TurbopufferQueryInput, schema: Schema, limit: number): AggregatePlan {
+  const counts = Object.entries(raw.aggregate_by!).map(([name, fn]) => {
+    if (typeof fn[0] !== "string") throw new InvalidArgumentError(`aggregate_by.${name}: expected ["Count"]`);
     if (fn[0] !== "Count") throw new InvalidArgumentError(`aggregate_by.${name}: the ${fn[0]} aggregation is not supported by Elacsym (only ["Count"])`);
     if (fn.length !== 1) throw new InvalidArgumentError(`aggregate_by.${name}: counting one attribute's values (["Count", attr]) is not supported by Elacsym; use ["Count"]`);
     return name;
   });
   let groupBy: string[] = [];
   if (raw.group_by !== undefined && raw.group_by !== null) {
-    if (!Array.isArray(raw.group_by) || raw.group_by.length === 0) throw new InvalidArgumentError("group_by: expected a non-empty list of attribute names");
     groupBy = raw.group_by.map((f, i) => {
       if (typeof f !== "string") throw new InvalidArgumentError(`group_by[${i}]: expected an attribute name (group functions are not supported by Elacsym)`);
       return checkOrderableField(schema, f, `group_by[${i}]`);
@@ -132,54 +112,36 @@ function parseAggregateBy(raw: Record<string, unknown>, schema: Schema, limit: n
 }
 
 /** `top_k` and `limit` (a number or {"total": n}); they must agree when both are given. */
-function parseLimit(raw: Record<string, unknown>): number {
-  let limit: number | undefined;
-  if (raw.limit !== undefined && raw.limit !== null) {
-    const l = raw.limit;
-    if (typeof l === "number") limit = parseTopK(l, "limit");
-    else if (isObject(l)) {
-      if (l.per !== undefined) throw new InvalidArgumentError("limit.per: per-key limits are not supported by Elacsym");
-      if (Object.keys(l).some((k) => k !== "total" && k !== "per")) throw new InvalidArgumentError('limit: expected a number or {"total": n}');
-      limit = parseTopK(l.total, "limit.total");
-    } else throw new InvalidArgumentError('limit: expected a number or {"total": n}');
-  }
+function parseLimit(raw: TurbopufferQueryInput): number {
+  const limit = raw.limit === undefined || raw.limit === null ? undefined : typeof raw.limit === "number" ? raw.limit : raw.limit.total;
   if (raw.top_k !== undefined && raw.top_k !== null) {
-    const k = parseTopK(raw.top_k);
-    if (limit !== undefined && limit !== k) throw new InvalidArgumentError("top_k: differs from limit; give one of them");
-    return k;
+    if (limit !== undefined && limit !== raw.top_k) throw new InvalidArgumentError("top_k: differs from limit; give one of them");
+    return raw.top_k;
   }
-  return limit ?? parseTopK(undefined);
+  return limit ?? DEFAULT_TOP_K;
 }
 
 /** Which attributes rows carry: `include_attributes` (true / list; default none) or `exclude_attributes`. */
-function parseProjection(raw: Record<string, unknown>, schema: Schema): { includeAttributes: string[]; includeVector: boolean } {
+function parseProjection(raw: TurbopufferQueryInput, schema: Schema): { includeAttributes: string[]; includeVector: boolean } {
   const all = Object.keys(schema.attributes);
   const hasVector = schema.vector !== undefined;
   if (raw.exclude_attributes !== undefined && raw.exclude_attributes !== null) {
     if (raw.include_attributes !== undefined && raw.include_attributes !== null) throw new InvalidArgumentError("exclude_attributes: give either include_attributes or exclude_attributes");
-    const ex = raw.exclude_attributes;
-    if (!Array.isArray(ex) || ex.some((n) => typeof n !== "string")) throw new InvalidArgumentError("exclude_attributes: expected a list of attribute names");
-    const excluded = new Set(ex as string[]);
+    const excluded = new Set(raw.exclude_attributes);
     return { includeAttributes: all.filter((n) => !excluded.has(n)), includeVector: hasVector && !excluded.has("vector") };
   }
   const inc = raw.include_attributes;
   if (inc === undefined || inc === null || inc === false) return { includeAttributes: [], includeVector: false };
   if (inc === true) return { includeAttributes: all, includeVector: hasVector };
-  if (!Array.isArray(inc) || inc.some((n) => typeof n !== "string")) throw new InvalidArgumentError("include_attributes: expected true, false or a list of attribute names");
   // Names the namespace does not have are simply absent from rows, as for documents lacking them.
-  const names = (inc as string[]).filter((n) => n !== "id" && n !== "vector" && n !== "$dist");
+  const names = inc.filter((n) => n !== "id" && n !== "vector" && n !== "$dist");
   return { includeAttributes: names, includeVector: hasVector && inc.includes("vector") };
 }
 
 /** Plans one turbopuffer query against the schema. */
-export function planTurbopufferQuery(raw: unknown, schema: Schema): QueryPlan {
-  if (!isObject(raw)) throw new InvalidArgumentError("query: expected a JSON object");
-  for (const key of Object.keys(raw)) {
-    if (UNSUPPORTED_KEYS.has(key)) throw new InvalidArgumentError(`${key}: not supported by Elacsym`);
-    if (!QUERY_KEYS.includes(key)) throw new InvalidArgumentError(`query: unknown field '${key}' (allowed: ${QUERY_KEYS.join(", ")})`);
-  }
-  const consistency = parseTurbopufferConsistency(raw.consistency);
-  parseVectorEncoding(raw.vector_encoding);
+export function planTurbopufferQuery(body: unknown, schema: Schema): QueryPlan {
+  const raw = body as TurbopufferQueryInput;
+  const consistency = raw.consistency?.level ?? "strong";
   const aggregating = raw.aggregate_by !== undefined && raw.aggregate_by !== null;
   if (!aggregating && raw.group_by !== undefined && raw.group_by !== null) throw new InvalidArgumentError("group_by: needs aggregate_by");
   const topK = parseLimit(raw);

@@ -41,16 +41,11 @@ export function attributePath(origin: BatchOrigin | undefined, i: number, name: 
   return origin.layout === "rows" ? `${origin.field}[${i}].${name}` : `${origin.field}.${name}[${i}]`;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Checks that all ids of a batch are of one kind. */
-export function parseIds(raw: unknown, where: string): { ids: DocId[]; idType: IdType } {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidArgumentError(`${where}: expected a non-empty array of ids`);
-  if (raw.length > MAX_BATCH_DOCUMENTS) {
-    throw new InvalidArgumentError(`${where}: at most ${MAX_BATCH_DOCUMENTS} ids per request (got ${raw.length})`);
-  }
+/**
+ * Checks each id's value (range, UUID form, byte length) and that all ids of a batch are of one
+ * kind. The list itself (an array of 1 to MAX_BATCH_DOCUMENTS ids) is the route's request schema's.
+ */
+export function parseIds(raw: readonly unknown[], where: string): { ids: DocId[]; idType: IdType } {
   let idType: IdType | undefined;
   const ids = raw.map((r, i) => {
     const { id, type } = parseDocId(r, `${where}[${i}]`);
@@ -76,52 +71,34 @@ export function packVector(raw: unknown, dims: number, out: Float32Array, offset
   }
 }
 
+/** A v1 document as the route's request schema admits it (src/api/schemas/v1-requests.ts). */
+export interface V1DocumentInput {
+  id: unknown;
+  vector?: unknown[] | null;
+  attributes?: Record<string, unknown> | null;
+}
+
 /**
- * Parses the v1 `documents` array: [{id, vector?, attributes?}]. Structural checks only; types
- * against the schema are the Durable Object's job (it owns the schema).
+ * The v1 `documents` array as a batch: ids checked, vectors packed (every document has one or none
+ * has; finite numbers). Types against the schema are the Durable Object's job (it owns the schema).
  */
-export function parseV1Documents(raw: unknown, expectedDims?: number): UpsertBatch {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidArgumentError("documents: expected a non-empty array");
-  if (raw.length > MAX_BATCH_DOCUMENTS) {
-    throw new InvalidArgumentError(`documents: at most ${MAX_BATCH_DOCUMENTS} documents per request (got ${raw.length})`);
-  }
-  const rawIds: unknown[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const doc = raw[i];
-    if (!isObject(doc)) throw new InvalidArgumentError(`documents[${i}]: expected an object {id, vector?, attributes?}`);
-    for (const k of Object.keys(doc)) {
-      if (k !== "id" && k !== "vector" && k !== "attributes") {
-        throw new InvalidArgumentError(`documents[${i}]: unknown field '${k}' (a document has id, vector, attributes)`);
-      }
-    }
-    if (!("id" in doc)) throw new InvalidArgumentError(`documents[${i}]: missing id`);
-    rawIds.push(doc.id);
-  }
-  const { ids, idType } = parseIds(rawIds, "documents[].id");
-  const withVector = raw.filter((d) => (d as Record<string, unknown>).vector !== undefined && (d as Record<string, unknown>).vector !== null).length;
-  if (withVector !== 0 && withVector !== raw.length) {
+export function parseV1Documents(docs: readonly V1DocumentInput[], expectedDims?: number): UpsertBatch {
+  const { ids, idType } = parseIds(docs.map((d) => d.id), "documents[].id");
+  const withVector = docs.filter((d) => d.vector !== undefined && d.vector !== null).length;
+  if (withVector !== 0 && withVector !== docs.length) {
     throw new InvalidArgumentError("documents: either every document of a request has a vector or none has");
   }
   let dims = 0;
   let vectors: Float32Array | null = null;
   if (withVector > 0) {
-    const first = (raw[0] as Record<string, unknown>).vector;
-    dims = expectedDims ?? (Array.isArray(first) ? first.length : 0);
+    dims = expectedDims ?? docs[0].vector!.length;
     if (dims < 1 || dims > MAX_DIMENSIONS) {
       throw new InvalidArgumentError(`documents[0].vector: expected an array of 1 to ${MAX_DIMENSIONS} numbers`);
     }
-    vectors = new Float32Array(raw.length * dims);
-    for (let i = 0; i < raw.length; i++) {
-      packVector((raw[i] as Record<string, unknown>).vector, dims, vectors, i * dims, `documents[${i}].vector`);
-    }
+    vectors = new Float32Array(docs.length * dims);
+    for (let i = 0; i < docs.length; i++) packVector(docs[i].vector, dims, vectors, i * dims, `documents[${i}].vector`);
   }
-  const attributes = raw.map((d, i) => {
-    const a = (d as Record<string, unknown>).attributes;
-    if (a === undefined || a === null) return null;
-    if (!isObject(a)) throw new InvalidArgumentError(`documents[${i}].attributes: expected an object`);
-    return a;
-  });
-  return { ids, idType, dims, vectors, attributes };
+  return { ids, idType, dims, vectors, attributes: docs.map((d) => d.attributes ?? null) };
 }
 
 export interface NormalizedUpsert {
@@ -226,27 +203,10 @@ export interface PatchBatch {
   origin?: BatchOrigin;
 }
 
-/** Parses the v1 patch `documents` array: [{id, attributes}]. Vectors cannot be patched. */
-export function parseV1Patches(raw: unknown): PatchBatch {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InvalidArgumentError("documents: expected a non-empty array");
-  if (raw.length > MAX_BATCH_DOCUMENTS) {
-    throw new InvalidArgumentError(`documents: at most ${MAX_BATCH_DOCUMENTS} documents per request (got ${raw.length})`);
-  }
-  const rawIds: unknown[] = [];
-  const attributes = raw.map((doc, i) => {
-    if (!isObject(doc)) throw new InvalidArgumentError(`documents[${i}]: expected an object {id, attributes}`);
-    for (const k of Object.keys(doc)) {
-      if (k === "vector") throw new InvalidArgumentError(`documents[${i}].vector: vectors cannot be patched; upsert the whole document`);
-      if (k !== "id" && k !== "attributes") throw new InvalidArgumentError(`documents[${i}]: unknown field '${k}' (a patch has id, attributes)`);
-    }
-    if (!("id" in doc)) throw new InvalidArgumentError(`documents[${i}]: missing id`);
-    rawIds.push(doc.id);
-    const a = doc.attributes;
-    if (!isObject(a)) throw new InvalidArgumentError(`documents[${i}].attributes: expected an object of attributes to change`);
-    return a;
-  });
-  const { ids, idType } = parseIds(rawIds, "documents[].id");
-  return { ids, idType, attributes };
+/** The v1 patch `documents` array ([{id, attributes}], shape checked by the route) as a batch. */
+export function parseV1Patches(docs: readonly { id: unknown; attributes: Record<string, unknown> }[]): PatchBatch {
+  const { ids, idType } = parseIds(docs.map((d) => d.id), "documents[].id");
+  return { ids, idType, attributes: docs.map((d) => d.attributes) };
 }
 
 /** The rows of a batch at `indices`, in that order. */
