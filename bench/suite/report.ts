@@ -1,0 +1,265 @@
+/**
+ * Renders one run's results as docs/benchmarks.md plus SVG charts under docs/benchmarks/: machine,
+ * settings, tables, recall-vs-latency and scaling charts, Elacsym/peer ratios. Every number comes
+ * from the results; nothing is measured here.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AnnPoint } from "./workloads.ts";
+import type { AnnResult, QualityResult, SuiteResults, SystemName } from "./results.ts";
+import { type Series, lineChart } from "./svg.ts";
+
+export const RECALL_TARGET = 0.95;
+const NAMES: Record<SystemName, string> = { elacsym: "Elacsym", lancedb: "LanceDB", orama: "Orama" };
+
+const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? "–" : v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString("en-US"));
+const num = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? "–" : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const mib = (b: number | undefined): string => (b === undefined || !Number.isFinite(b) || b === 0 ? "–" : `${num(b / 2 ** 20)} MiB`);
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? "–" : `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×`);
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (r: (string | number)[]) => `| ${r.map((c) => String(c).replace(/\|/g, "\\|")).join(" | ")} |`;
+  return [line(headers), `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map(line)].join("\n");
+}
+
+/** Latency at the target recall: the first sweep point reaching it, and p50 linearly interpolated in recall. */
+export function atRecall(points: AnnPoint[], which: "client" | "server" = "client"): { point?: AnnPoint; p50?: number; p99?: number; interpolated?: number; best: number } {
+  const p50 = (p: AnnPoint) => (which === "server" ? p.serverP50 : p.p50);
+  const p99 = (p: AnnPoint) => (which === "server" ? p.serverP99 : p.p99);
+  const best = Math.max(...points.map((p) => p.recall));
+  const i = points.findIndex((p) => p.recall >= RECALL_TARGET);
+  if (i < 0) return { best };
+  const point = points[i];
+  let interpolated = p50(point);
+  const prev = points[i - 1];
+  if (prev && prev.recall < RECALL_TARGET && interpolated !== undefined && p50(prev) !== undefined) {
+    const t = (RECALL_TARGET - prev.recall) / (point.recall - prev.recall);
+    interpolated = p50(prev)! + t * (interpolated - p50(prev)!);
+  }
+  return { point, p50: p50(point), p99: p99(point), interpolated, best };
+}
+
+const label = (r: AnnResult) => (r.system === "elacsym" ? NAMES.elacsym : `${NAMES[r.system]} ${r.config}`);
+const docsPerSecond = (r: { ingest: { docs: number; loadSeconds: number; indexSeconds: number } }) => r.ingest.docs / (r.ingest.loadSeconds + r.ingest.indexSeconds);
+
+/** The peer configuration with the lowest interpolated p50 at the target recall (or undefined). */
+function bestAt(results: AnnResult[]): { r: AnnResult; at: ReturnType<typeof atRecall> } | undefined {
+  let best: { r: AnnResult; at: ReturnType<typeof atRecall> } | undefined;
+  for (const r of results) {
+    const at = atRecall(r.points);
+    if (at.interpolated === undefined) continue;
+    if (!best || at.interpolated < best.at.interpolated!) best = { r, at };
+  }
+  return best;
+}
+
+function annCharts(res: SuiteResults, dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const dataset of [...new Set(res.ann.map((r) => r.dataset))]) {
+    const rs = res.ann.filter((r) => r.dataset === dataset);
+    const series: Series[] = [];
+    for (const r of rs) {
+      series.push({ name: r.system === "elacsym" ? "Elacsym (round trip)" : label(r), points: r.points.map((p) => ({ x: p.p50, y: p.recall, label: p.label })) });
+      if (r.system === "elacsym") series.push({ name: "Elacsym (server)", points: r.points.map((p) => ({ x: Math.max(p.serverP50 ?? NaN, 0.05), y: p.recall, label: p.label })) });
+    }
+    const file = `recall-latency-${dataset}.svg`;
+    writeFileSync(join(dir, file), lineChart(series, {
+      title: `Recall@10 vs p50 latency — ${rs[0].datasetName}`,
+      xLabel: "p50 latency per query, ms (log scale)",
+      yLabel: "recall@10",
+      logX: true,
+      yMax: 1,
+      yRule: { at: RECALL_TARGET, label: `recall ${RECALL_TARGET}` },
+    }));
+    files.set(dataset, file);
+  }
+  return files;
+}
+
+function scalingCharts(res: SuiteResults, dir: string): string[] {
+  const gen = res.ann.filter((r) => r.dataset.startsWith("gen-"));
+  if (new Set(gen.map((r) => r.dataset)).size < 1) return [];
+  const configs = [...new Set(gen.map(label))];
+  const points = (f: (r: AnnResult) => number | undefined) =>
+    configs.map((c): Series => ({ name: c, points: gen.filter((r) => label(r) === c).map((r) => ({ x: r.ingest.docs, y: f(r) ?? NaN })).sort((a, b) => a.x - b.x) }));
+  const latency = points((r) => atRecall(r.points, r.system === "elacsym" ? "server" : "client").interpolated);
+  const memory = points((r) => r.memory.peak / 2 ** 20);
+  const ingest = points((r) => docsPerSecond(r));
+  const charts: Array<[string, Series[], string, boolean]> = [
+    ["scaling-latency.svg", latency, `p50 ms at recall@10 ≥ ${RECALL_TARGET} (Elacsym: server time)`, true],
+    ["scaling-memory.svg", memory, "peak RSS of the system's process, MiB", true],
+    ["scaling-ingest.svg", ingest, "documents/s until indexed", true],
+  ];
+  for (const [file, series, yLabel, logY] of charts) {
+    writeFileSync(join(dir, file), lineChart(series, { title: yLabel, xLabel: "vectors (768-d, generated; log scale)", yLabel, logX: true, logY }));
+  }
+  return charts.map(([file]) => file);
+}
+
+function ratioRows(res: SuiteResults): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  const datasets = [...new Set(res.ann.map((r) => r.dataset))];
+  for (const d of datasets) {
+    const e = res.ann.find((r) => r.dataset === d && r.system === "elacsym");
+    const l = bestAt(res.ann.filter((r) => r.dataset === d && r.system === "lancedb"));
+    const o = bestAt(res.ann.filter((r) => r.dataset === d && r.system === "orama"));
+    const name = (e ?? res.ann.find((r) => r.dataset === d))!.datasetName;
+    const es = e ? atRecall(e.points, "server").interpolated : undefined;
+    const ec = e ? atRecall(e.points, "client").interpolated : undefined;
+    rows.push([`ANN p50 ms at recall ≥ ${RECALL_TARGET} (Elacsym server time)`, name, ms(es), l ? `${ms(l.at.interpolated)} (${l.r.config})` : "–", ratio(es, l?.at.interpolated), o ? ms(o.at.interpolated) : "–", ratio(es, o?.at.interpolated), "lower"]);
+    rows.push([`ANN p50 ms at recall ≥ ${RECALL_TARGET} (Elacsym HTTP round trip)`, name, ms(ec), l ? ms(l.at.interpolated) : "–", ratio(ec, l?.at.interpolated), o ? ms(o.at.interpolated) : "–", ratio(ec, o?.at.interpolated), "lower"]);
+    const ingest = (s: SystemName) => {
+      const rs = res.ann.filter((r) => r.dataset === d && r.system === s);
+      return rs.length ? Math.max(...rs.map(docsPerSecond)) : undefined;
+    };
+    const ei = ingest("elacsym");
+    rows.push(["ingest docs/s until indexed (LanceDB: its fastest index)", name, num(ei), num(ingest("lancedb")), ratio(ei, ingest("lancedb")), num(ingest("orama")), ratio(ei, ingest("orama")), "higher"]);
+    const mem = (s: SystemName) => res.ann.find((r) => r.dataset === d && r.system === s)?.memory.peak;
+    rows.push(["peak RSS of the process", name, mib(mem("elacsym")), mib(mem("lancedb")), ratio(mem("elacsym"), mem("lancedb")), mib(mem("orama")), ratio(mem("elacsym"), mem("orama")), "lower"]);
+  }
+  for (const ds of ["scifact", "cranfield"] as const) {
+    for (const run of ["bm25", "hybrid"]) {
+      const pick = (s: SystemName) => {
+        const rs = res.quality.filter((q) => q.dataset === ds && q.run === run && q.system === s);
+        return rs.sort((a, b) => b.quality.ndcg10 - a.quality.ndcg10)[0];
+      };
+      const [e, l, o] = [pick("elacsym"), pick("lancedb"), pick("orama")];
+      if (!e && !l && !o) continue;
+      const title = `${ds === "scifact" ? "SciFact" : "Cranfield"} ${run === "bm25" ? "BM25" : "hybrid"}`;
+      rows.push([`${title} nDCG@10 (Orama: its best variant)`, ds, num(e?.quality.ndcg10, 3), num(l?.quality.ndcg10, 3), ratio(e?.quality.ndcg10, l?.quality.ndcg10), num(o?.quality.ndcg10, 3), ratio(e?.quality.ndcg10, o?.quality.ndcg10), "higher"]);
+      rows.push([`${title} p50 ms, top_k 100 (Elacsym server time)`, ds, ms(e?.quality.serverP50), ms(l?.quality.p50), ratio(e?.quality.serverP50, l?.quality.p50), ms(o?.quality.p50), ratio(e?.quality.serverP50, o?.quality.p50), "lower"]);
+    }
+  }
+  return rows;
+}
+
+function settingsSection(res: SuiteResults): string {
+  const seen = new Map<string, Record<string, string | number>>();
+  for (const r of [...res.ann, ...res.quality]) {
+    const key = `${NAMES[r.system]} — ${r.config}`;
+    if (!seen.has(key)) seen.set(key, r.settings);
+  }
+  return [...seen].map(([k, s]) => `- **${k}**: ${Object.entries(s).map(([a, b]) => `${a} = \`${b}\``).join("; ")}`).join("\n");
+}
+
+export function writeReport(res: SuiteResults, outDir: string): void {
+  const dir = join(outDir, "benchmarks");
+  mkdirSync(dir, { recursive: true });
+  const charts = annCharts(res, dir);
+  const scaling = scalingCharts(res, dir);
+  const m = res.machine;
+  const o = res.options;
+  const md: string[] = [];
+  md.push("# Benchmarks: Elacsym, LanceDB and Orama side by side");
+  md.push("");
+  md.push(`Generated by \`npm run bench\`${o.mode === "quick" ? " --quick" : ""} (${o.mode} mode) from \`docs/benchmarks/results.json\`; do not edit by hand. Run started ${res.startedAt}, ${num(res.seconds / 60, 1)} minutes of measurements, one process tree: Elacsym through its HTTP API on a local server (\`wrangler dev\`, its own \`workerd\` process per job), LanceDB and Orama each in their own Node child process per job.`);
+  md.push("");
+  md.push("## Machine");
+  md.push("");
+  md.push(table(["what", "value"], [
+    ["CPU", `${m.cpu}, ${m.cores} cores`],
+    ["memory", mib(m.memoryBytes)],
+    ["load average (1/5/15 min) at start", m.loadStart.map((x) => x.toFixed(2)).join(" / ")],
+    ["load average at end", m.loadEnd.map((x) => x.toFixed(2)).join(" / ")],
+    ["OS", m.os],
+    ["Node", m.node],
+    ...Object.entries(m.versions).map(([k, v]) => [k, v]),
+  ]));
+  md.push("");
+  md.push("The machine is shared with other engineers' test runs (see the load average): figures are medians, and small differences are noise.");
+  md.push("");
+  md.push("## Data");
+  md.push("");
+  md.push(`Datasets directory: \`${res.datasetsDir}\` (nothing from it is committed).`);
+  md.push("");
+  for (const n of res.dataNotes) md.push(`- ${n}`);
+  md.push("");
+  md.push("## How it is measured (the same for every system)");
+  md.push("");
+  md.push([
+    `- ANN: top_k 10, ${o.queries} queries per dataset (the first ${o.queries} of the set's query file; generated sets: fresh points from the same clusters), recall@10 against the exact top-10. Each sweep point runs ${o.warmup} warm-up queries, then ${o.passes} timed pass(es) over all queries; p50 and p99 are the medians over passes of each pass's percentiles. A sweep stops at the first point with recall ≥ 0.999.`,
+    `- Compared at equal recall: the latency at recall@10 ≥ ${RECALL_TARGET} is the p50 linearly interpolated in recall between the two sweep points around ${RECALL_TARGET} (the tables also show the first point reaching it). A configuration that never reaches it is marked so.`,
+    "- Latency: for LanceDB and Orama, the time around the in-process call (client and server are one process). For Elacsym, two figures: `server` is the API's `performance.server_ms` (the Worker's own clock, which workerd advances in whole milliseconds, so sub-millisecond times read as 0 or 1), and `round trip` is the client's time around the HTTP request on the loopback interface, including JSON encoding of the 768 query floats.",
+    `- Quality: BEIR test queries with qrels (SciFact 300, Cranfield 225), top_k ${100}, nDCG@10 (linear gains) and recall@100, title and text as two fields with weight 1 each where a system supports fields. Same warm-up and passes as ANN.`,
+    "- Ingest: documents per second from the first write until the index is built and queryable (Elacsym: until every write is flushed, indexed and compacted; LanceDB: table writes plus `createIndex`; Orama: `insertMultiple`, which indexes as it inserts).",
+    "- Memory: peak resident set size (VmHWM / VmRSS sampled from /proc) of the system's own process over the whole job: the `workerd` process for Elacsym (Worker, Durable Objects and the local R2/D1 emulation; the client is another process), the child process for LanceDB and Orama (which also holds the harness and the job's input data: its RSS before loading is shown as the baseline).",
+    `- Elacsym cold queries: ${o.coldQueries} queries, each after \`POST /admin/cache/clear\` (the isolate cache) with the Cache API off (\`ELACSYM_EDGE_CACHE=0\`): server time, sequential storage round trips (\`performance.storage_round_trips\`) and bytes read from storage.`,
+  ].join("\n"));
+  md.push("");
+  md.push("### Settings of each system");
+  md.push("");
+  md.push(settingsSection(res));
+  md.push("");
+  md.push("## Elacsym / peer ratios");
+  md.push("");
+  md.push("Ratio = Elacsym's figure divided by the peer's; the last column says which direction is better.");
+  md.push("");
+  md.push(table(["workload", "dataset", "Elacsym", "LanceDB", "Elacsym / LanceDB", "Orama", "Elacsym / Orama", "better"], ratioRows(res)));
+  md.push("");
+  md.push("## ANN: recall@10 against latency");
+  md.push("");
+  for (const [dataset, file] of charts) {
+    const rs = res.ann.filter((r) => r.dataset === dataset);
+    md.push(`### ${rs[0].datasetName}`);
+    md.push("");
+    md.push(`![recall vs latency, ${rs[0].datasetName}](benchmarks/${file})`);
+    md.push("");
+    md.push(table(["system", "config", "at recall ≥ 0.95: first point", "p50 ms", "p99 ms", "interpolated p50 ms", "best recall"], rs.map((r) => {
+      const at = atRecall(r.points);
+      const sat = atRecall(r.points, "server");
+      const both = (c: string, s: string) => (r.system === "elacsym" ? `${s} server / ${c} round trip` : c);
+      return [NAMES[r.system], r.config, at.point?.label ?? `never (max ${r.points.length ? Math.max(...r.points.map((p) => p.recall)).toFixed(3) : "–"})`, both(ms(at.p50), ms(sat.p50)), both(ms(at.p99), ms(sat.p99)), both(ms(at.interpolated), ms(sat.interpolated)), num(at.best, 3)];
+    })));
+    md.push("");
+    md.push("<details><summary>every sweep point</summary>");
+    md.push("");
+    md.push(table(["system", "config", "point", "recall@10", "p50 ms", "p99 ms", "server p50 ms", "server p99 ms", "system figures (mean per query)"], rs.flatMap((r) => r.points.map((p) => [
+      NAMES[r.system], r.config, p.label, p.recall.toFixed(3), ms(p.p50), ms(p.p99), ms(p.serverP50), ms(p.serverP99),
+      p.extra ? Object.entries(p.extra).map(([k, v]) => `${k} ${k.includes("bytes") ? mib(v) : num(v)}`).join(", ") : "",
+    ]))));
+    md.push("");
+    md.push("</details>");
+    md.push("");
+  }
+  if (scaling.length) {
+    md.push("## Scaling (generated 768-d data)");
+    md.push("");
+    for (const f of scaling) md.push(`![${f}](benchmarks/${f})`);
+    md.push("");
+  }
+  md.push("## Ingest and memory (ANN datasets)");
+  md.push("");
+  md.push(table(["dataset", "system", "config", "documents", "load s", "index s", "docs/s until indexed", "peak RSS", "RSS before loading"], res.ann.map((r) => [
+    r.datasetName, NAMES[r.system], r.config, num(r.ingest.docs), num(r.ingest.loadSeconds, 1), num(r.ingest.indexSeconds, 1), num(docsPerSecond(r)), mib(r.memory.peak), mib(r.memory.baseline),
+  ])));
+  md.push("");
+  md.push("LanceDB builds every index type on one table in one process: its load time is shared, and its peak memory is the job's (all index types).");
+  md.push("");
+  const cold = [...res.ann, ...res.quality].filter((r) => r.cold) as Array<AnnResult | QualityResult>;
+  if (cold.length) {
+    md.push("## Elacsym cold queries");
+    md.push("");
+    md.push(table(["dataset", "query", "queries", "cold server p50 ms", "cold server p99 ms", "storage round trips (median)", "bytes from storage (median)", "warm server p50 ms"], cold.map((r) => [
+      "datasetName" in r ? r.datasetName : r.dataset,
+      "run" in r ? r.run : `vector, default nprobe`,
+      r.cold!.queries, ms(r.cold!.p50), ms(r.cold!.p99), num(r.cold!.roundTrips), mib(r.cold!.storageBytes),
+      "run" in r ? ms(r.quality.serverP50) : ms(r.points.find((p) => p.label.includes("default"))?.serverP50),
+    ])));
+    md.push("");
+  }
+  if (res.quality.length) {
+    md.push("## Full-text and hybrid quality");
+    md.push("");
+    md.push(table(["dataset", "run", "system", "config", "nDCG@10", "recall@100", "p50 ms", "p99 ms", "server p50 ms", "peak RSS"], res.quality.map((q) => [
+      q.dataset, q.run, NAMES[q.system], q.config, q.quality.ndcg10.toFixed(3), q.quality.recall100.toFixed(3), ms(q.quality.p50), ms(q.quality.p99), ms(q.quality.serverP50), mib(q.memory.peak),
+    ])));
+    md.push("");
+  }
+  md.push("## What a system could not do in this run");
+  md.push("");
+  md.push(res.skipped.length ? res.skipped.map((s) => `- **${NAMES[s.system]}**, ${s.workload}, ${s.dataset}: ${s.reason}`).join("\n") : "- nothing was skipped");
+  md.push("");
+  md.push("Options of this run: " + Object.entries(o).map(([k, v]) => `\`${k}=${v}\``).join(", "));
+  md.push("");
+  writeFileSync(join(outDir, "benchmarks.md"), md.join("\n"));
+}
