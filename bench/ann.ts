@@ -63,9 +63,8 @@ function loadSciFact(): Dataset | undefined {
 
 function generated(count: number): Dataset {
   const gen = new VectorGenerator(768, 256, 42);
-  const queries = new VectorGenerator(768, 256, 42);
-  // Skip the data's own stream so queries are fresh points from the same clusters.
-  for (let i = 0; i < 3; i++) queries.next();
+  // Same centres, another point stream: queries are new points, not copies of stored ones.
+  const queries = new VectorGenerator(768, 256, 42, 4242);
   return {
     name: `generated (${count.toLocaleString("en-US")} × 768, cosine)`,
     metric: "cosine",

@@ -9,7 +9,8 @@ import { idKey } from "../src/core/codec/id-key.ts";
 import { ConflictError, DataCorruptionError, NamespaceNotFoundError } from "../src/core/errors.ts";
 import type { Hit, TailAnswer } from "../src/core/query/hit.ts";
 import { projectAttributes } from "../src/core/query/hit.ts";
-import { type QueryPlan, planV1Query } from "../src/core/query/plan.ts";
+import type { QueryPlan } from "../src/core/query/plan.ts";
+import { type QueryInput, planQueryInput } from "../src/core/query/query-input.ts";
 import { evaluateTail, evaluateTailAggregate, evaluateTailFullText, materializeTailRow } from "../src/core/query/tail-eval.ts";
 import { type Schema, fullTextFields, parseSchema, schemaMatches } from "../src/core/schema/schema.ts";
 import { type Manifest, emptyManifest, encodeManifest } from "../src/core/segment/manifest.ts";
@@ -34,9 +35,20 @@ import { GarbageTable } from "./garbage.ts";
 import { type VectorContext, VectorIndexCache, appendFlushFragment, buildVectorIndex, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
 import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
+import type { WriteRequest, WriteRequestResult } from "./write-request.ts";
+import type { FilterInput } from "../src/core/query/filter-input.ts";
 
 /** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */
 export interface WriteResult extends WriterResult {
+  usage: NamespaceUsage;
+}
+
+/** A multi-part write's outcome, with the namespace's incarnation (for the catalog) and usage. */
+export interface WriteRequestOutcome extends WriteRequestResult {
+  incarnation: string;
+  created_at: number;
+  /** The schema after the write. */
+  schema: Schema;
   usage: NamespaceUsage;
 }
 
@@ -86,6 +98,14 @@ export interface QuerySnapshot {
   schema: Schema;
 }
 
+/** The strongly consistent part of several queries, on one snapshot. */
+export interface MultiQuerySnapshot extends Omit<QuerySnapshot, "plan" | "tail"> {
+  plans: QueryPlan[];
+  tails: TailAnswer[];
+  /** Live documents (turbopuffer's approx_namespace_size). */
+  documents: number;
+}
+
 export interface FetchSnapshot {
   manifest: Manifest | null;
   manifestToken: string;
@@ -100,6 +120,10 @@ export interface FetchSnapshot {
 /** Names one manifest version of one incarnation (versions restart when a namespace is re-created). */
 export function manifestToken(state: NamespaceState, manifest: Manifest): string {
   return `${state.incarnation}:${manifest.version}`;
+}
+
+function v1Filter(raw: unknown): FilterInput | undefined {
+  return raw === undefined || raw === null ? undefined : { syntax: "v1", raw };
 }
 
 function randomHex(bytes: number): string {
@@ -144,6 +168,8 @@ export class NamespaceDO extends DurableObject<Env> {
       store: this.store,
       config: this.config,
       requireState: () => this.requireState(),
+      currentState: () => this.currentState(),
+      configureFullText: (schema) => this.memtable.configureFullText(fullTextFields(schema)),
       scheduleFlush: (state) => this.ensureAlarm(state),
     });
     ctx.blockConcurrencyWhile(async () => this.replay());
@@ -171,10 +197,14 @@ export class NamespaceDO extends DurableObject<Env> {
   }
 
   private requireState(): NamespaceState {
-    if (this.corruption) throw new DataCorruptionError(this.corruption);
-    const state = this.meta.state();
+    const state = this.currentState();
     if (!state) throw new NamespaceNotFoundError("this namespace");
     return state;
+  }
+
+  private currentState(): NamespaceState | null {
+    if (this.corruption) throw new DataCorruptionError(this.corruption);
+    return this.meta.state();
   }
 
   private ref(state: NamespaceState): NamespaceRef {
@@ -215,30 +245,53 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         return { created: false, incarnation: existing.incarnation, description: this.describeState(existing) };
       }
-      const now = Date.now();
-      const state: NamespaceState = {
-        tenant: input.tenant,
-        name: input.name,
-        incarnation: `${now.toString(36)}${randomHex(4)}`,
-        created_at: now,
-        updated_at: now,
-        schema,
-        next_seq: 1,
-        documents: 0,
-        wal_entries: 0,
-        wal_bytes: 0,
-        flushes: 0,
-      };
-      const manifest = emptyManifest(schema, now);
-      // Eventually consistent readers discover the namespace (and its schema) from R2.
-      await this.store.put(manifestKey(this.ref(state), 0), encodeManifest(manifest));
-      if (this.meta.state()) throw new ConflictError(`namespace '${input.name}' was created concurrently`);
-      this.ctx.storage.transactionSync(() => {
-        this.meta.setState(state);
-        this.meta.setManifest(manifest);
-      });
-      this.memtable.configureFullText(fullTextFields(schema));
+      const { state, created } = await this.initNamespace(input.tenant, input.name, schema);
+      if (!created) throw new ConflictError(`namespace '${input.name}' was created concurrently`);
       return { created: true, incarnation: state.incarnation, description: this.describeState(state) };
+    });
+  }
+
+  /**
+   * Creates the namespace's state and manifest version 0 (in R2 first: eventually consistent readers
+   * discover namespaces there). If another request created it meanwhile, returns that state.
+   */
+  private async initNamespace(tenant: string, name: string, schema: Schema): Promise<{ state: NamespaceState; created: boolean }> {
+    const now = Date.now();
+    const state: NamespaceState = {
+      tenant,
+      name,
+      incarnation: `${now.toString(36)}${randomHex(4)}`,
+      created_at: now,
+      updated_at: now,
+      schema,
+      next_seq: 1,
+      documents: 0,
+      wal_entries: 0,
+      wal_bytes: 0,
+      flushes: 0,
+    };
+    const manifest = emptyManifest(schema, now);
+    await this.store.put(manifestKey(this.ref(state), 0), encodeManifest(manifest));
+    const raced = this.meta.state();
+    if (raced) return { state: raced, created: false };
+    this.ctx.storage.transactionSync(() => {
+      this.meta.setState(state);
+      this.meta.setManifest(manifest);
+    });
+    this.memtable.configureFullText(fullTextFields(schema));
+    return { state, created: true };
+  }
+
+  /**
+   * A multi-part write (turbopuffer's write request; see WriteRequest in writer.ts). With `create`,
+   * a missing namespace is created first, in the same call, unless the request is invalid.
+   */
+  async write(request: WriteRequest, create?: { tenant: string; name: string }): Promise<Result<WriteRequestOutcome>> {
+    return capture(async () => {
+      const r = await this.writer.apply(request, create ? async (schema) => (await this.initNamespace(create.tenant, create.name, schema)).state : undefined);
+      const state = this.requireState();
+      const usage = this.withUsage({ affected: 0, sequence: r.sequence }).usage;
+      return { ...r, incarnation: state.incarnation, created_at: state.created_at, schema: state.schema, usage };
     });
   }
 
@@ -293,20 +346,21 @@ export class NamespaceDO extends DurableObject<Env> {
     return { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
   }
 
+  // The v1 write RPCs take v1 filter JSON; `write` takes tagged filters of either syntax.
   async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.upsert(batch, condition)));
+    return capture(async () => this.withUsage(await this.writer.upsert(batch, v1Filter(condition))));
   }
 
   async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.patch(batch, condition)));
+    return capture(async () => this.withUsage(await this.writer.patch(batch, v1Filter(condition))));
   }
 
   async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, condition)));
+    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, v1Filter(condition))));
   }
 
   async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.deleteByFilter(filter)));
+    return capture(async () => this.withUsage(await this.writer.deleteByFilter({ syntax: "v1", raw: filter })));
   }
 
   /**
@@ -315,22 +369,40 @@ export class NamespaceDO extends DurableObject<Env> {
    */
   async query(raw: unknown, knownManifest = ""): Promise<Result<QuerySnapshot>> {
     return capture(() => {
-      const state = this.requireState();
-      const manifest = this.meta.manifest()!;
-      const token = manifestToken(state, manifest);
-      const plan = planV1Query(raw, state.schema);
+      const { plans, tails, ...rest } = this.snapshot([{ syntax: "v1", raw }], knownManifest);
+      return { ...rest, plan: plans[0], tail: tails[0] };
+    });
+  }
+
+  /**
+   * `query` for several queries of either API syntax on one snapshot (turbopuffer's multi-query).
+   * With no queries it just names the current manifest (cache warming).
+   */
+  async queryMany(inputs: QueryInput[], knownManifest = ""): Promise<Result<MultiQuerySnapshot>> {
+    return capture(() => this.snapshot(inputs, knownManifest));
+  }
+
+  private snapshot(inputs: QueryInput[], knownManifest: string): MultiQuerySnapshot {
+    const state = this.requireState();
+    const manifest = this.meta.manifest()!;
+    const token = manifestToken(state, manifest);
+    const plans = inputs.map((input) => planQueryInput(input, state.schema));
+    const deadSeqs = plans.length > 0 ? this.ids.tailDeadSeqs(manifest.wal_seq) : [];
+    const tails = plans.map((plan): TailAnswer => {
       const { hits, scanned } = evaluateTail(plan, this.memtable.values());
       const fullText = evaluateTailFullText(plan, this.memtable);
       const aggregate = evaluateTailAggregate(plan, this.memtable.values());
-      return {
-        plan,
-        manifest: token === knownManifest ? null : manifest,
-        manifestToken: token,
-        tail: { hits, fullText, aggregate, scanned: scanned + (fullText || aggregate ? this.memtable.size : 0), deadSeqs: this.ids.tailDeadSeqs(manifest.wal_seq) },
-        ref: this.ref(state),
-        schema: state.schema,
-      };
+      return { hits, fullText, aggregate, scanned: scanned + (fullText || aggregate ? this.memtable.size : 0), deadSeqs };
     });
+    return {
+      plans,
+      tails,
+      manifest: token === knownManifest ? null : manifest,
+      manifestToken: token,
+      ref: this.ref(state),
+      schema: state.schema,
+      documents: state.documents,
+    };
   }
 
   /**

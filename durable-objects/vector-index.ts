@@ -74,6 +74,14 @@ function refOf(c: VectorContext): NamespaceRef {
 }
 
 /** Decoded directory and opened centroid index of the current version, kept between steps. */
+/** Writes an index directory version; the manifest's `vector_index.directory` points at it. */
+async function putDirectory(c: VectorContext, dir: IndexDirectory, version: number, attempt: number | null): Promise<ObjectRef> {
+  const bytes = encodeDirectory(dir);
+  const key = vectorKey(refOf(c), "dir", version, attempt, "evdr");
+  await c.store.put(key, bytes);
+  return { key, bytes: bytes.byteLength };
+}
+
 export class VectorIndexCache {
   private dir: { key: string; value: IndexDirectory } | null = null;
   private cent: { key: string; value: CentroidIndex } | null = null;
@@ -130,10 +138,7 @@ export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCa
   const objectKey = vectorKey(ref, `frag-${records[0].seq}`, version, null, "evco");
   await c.store.put(objectKey, fragment.bytes);
   const next = addObject(dir, { key: objectKey, bytes: fragment.bytes.byteLength }, fragment.locations);
-  const dirBytes = encodeDirectory(next);
-  const dirKey = vectorKey(ref, "dir", version, null, "evdr");
-  await c.store.put(dirKey, dirBytes);
-  return { ...info, directory: { key: dirKey, bytes: dirBytes.byteLength }, entries: info.entries + records.length };
+  return { ...info, directory: await putDirectory(c, next, version, null), entries: info.entries + records.length };
 }
 
 function nextAttempt(c: VectorContext): number {
@@ -182,14 +187,11 @@ export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
   await c.store.put(centroidsKey, built.centroidListBytes);
   let dir: IndexDirectory = { nlist: built.centroidList.nlist, centroids: { key: centroidsKey, bytes: built.centroidListBytes.byteLength }, objects: [], blocks: [] };
   objects.forEach((o, i) => (dir = addObject(dir, o, locations[i])));
-  const dirBytes = encodeDirectory(dir);
-  const dirKey = vectorKey(ref, "dir", version, attempt, "evdr");
-  await c.store.put(dirKey, dirBytes);
   const next: Manifest = {
     ...manifest,
     version,
     vector_index: {
-      directory: { key: dirKey, bytes: dirBytes.byteLength },
+      directory: await putDirectory(c, dir, version, attempt),
       centroids: dir.centroids,
       nlist: dir.nlist,
       entries: built.stats.vectors,
@@ -320,15 +322,12 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
     await c.store.put(centroids.key, bytes);
   }
   const { directory, unreferenced: gone } = replaceClusters(dir, touched, object, encoded?.locations ?? [], centroids, index.nlist);
-  const dirBytes = encodeDirectory(directory);
-  const dirKey = vectorKey(ref, "dir", version, attempt, "evdr");
-  await c.store.put(dirKey, dirBytes);
   const next: Manifest = {
     ...manifest,
     version,
     vector_index: {
       ...info,
-      directory: { key: dirKey, bytes: dirBytes.byteLength },
+      directory: await putDirectory(c, directory, version, attempt),
       centroids,
       nlist: index.nlist,
       entries,

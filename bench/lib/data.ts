@@ -1,25 +1,26 @@
 /** Generated benchmark data: seeded random vectors and documents, produced batch by batch. */
+import { createRng } from "../../src/core/index/vector/seeded-rng.ts";
 
+/** A seeded uniform [0, 1) stream: the engine's PRNG, so benchmark data is the same on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
-/** Vectors around `clusters` random centres: closer to real embeddings than uniform noise. */
+/**
+ * Vectors around `clusters` random centres: closer to real embeddings than uniform noise. The
+ * centres come from `seed`; the points from `pointSeed` (default: the same stream), so two
+ * generators with one seed and different point seeds draw distinct points from one distribution.
+ */
 export class VectorGenerator {
   private readonly centres: Float32Array[];
   private readonly rand: () => number;
   readonly dims: number;
-  constructor(dims: number, clusters: number, seed: number) {
+  constructor(dims: number, clusters: number, seed: number, pointSeed?: number) {
     this.dims = dims;
-    this.rand = rng(seed);
-    this.centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => this.rand() * 2 - 1));
+    const centreRand = rng(seed);
+    this.centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dims }, () => centreRand() * 2 - 1));
+    this.rand = pointSeed === undefined ? centreRand : rng(pointSeed);
   }
   next(): number[] {
     const c = this.centres[Math.floor(this.rand() * this.centres.length)];

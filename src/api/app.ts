@@ -4,16 +4,38 @@
  * the API serving the request, see `useErrorFormat`).
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { mountConsole } from "../console/console-route.ts";
+import { EngineError } from "../core/errors.ts";
 import { type AppEnv } from "./context.ts";
-import { renderError } from "./errors.ts";
+import { renderError, turbopufferErrorResponse, useErrorFormat } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { admin } from "./routes/admin.ts";
 import { metrics } from "./routes/metrics.ts";
+import { turbopufferV1, turbopufferV2 } from "./routes/turbopuffer.ts";
 import { v1Namespaces } from "./routes/v1-namespaces.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * turbopuffer's `/v1` routes: namespace sub-resources the Elacsym API does not have (namespace names
+ * cannot contain "/", so these never shadow an Elacsym route).
+ */
+const TURBOPUFFER_V1_PATH = /^\/v1\/namespaces\/[^/]+\/(schema|metadata|hint_cache_warm|_debug\/recall)$/;
+
+/**
+ * `GET /v1/namespaces` exists in both APIs and answers both (items carry `id` and `name`; `limit` or
+ * `page_size`). Its errors use turbopuffer's body when the request is the official client's: it
+ * sends `page_size` or its `X-Stainless-Lang` / `User-Agent: Turbopuffer/…` headers.
+ */
+function fromTurbopufferClient(c: Context): boolean {
+  return (
+    c.req.query("page_size") !== undefined ||
+    c.req.header("x-stainless-lang") !== undefined ||
+    /^turbopuffer\//i.test(c.req.header("user-agent") ?? "")
+  );
+}
 
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -32,13 +54,24 @@ export function buildApp(): Hono<AppEnv> {
   // The web console page and assets need no key (the page asks for one).
   mountConsole(app);
 
+  // Error formats are chosen before authentication, so auth errors use them too.
+  app.use("/v2/*", useErrorFormat(turbopufferErrorResponse));
+  app.use("/v1/*", async (c, next) => {
+    const path = new URL(c.req.url).pathname;
+    const listing = path === "/v1/namespaces" || path === "/v1/namespaces/";
+    if (TURBOPUFFER_V1_PATH.test(path) || (listing && fromTurbopufferClient(c))) c.set("renderError", turbopufferErrorResponse);
+    await next();
+  });
   app.use("/v1/*", apiKeyAuth());
+  app.use("/v2/*", apiKeyAuth());
+  app.route("/v1/namespaces", turbopufferV1);
   app.route("/v1/namespaces", v1Namespaces);
+  app.route("/v2/namespaces", turbopufferV2);
   app.use("/metrics", apiKeyAuth());
   app.route("/metrics", metrics);
   app.route("/admin", admin);
 
-  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+  app.notFound((c) => renderError(c, new EngineError("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((err, c) => {
     c.header("x-request-id", c.get("requestId"));
     return renderError(c, err);

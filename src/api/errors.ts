@@ -46,9 +46,16 @@ export const v1ErrorResponse: ErrorRenderer = (c, err) => {
   return c.json({ error: { code, message } }, status);
 };
 
-/** Error body of the turbopuffer-compatible API: {"status": "error", "error": "message"}. */
+/** Errors the official turbopuffer client would retry by status (409, 429, 5xx) but that retrying cannot fix. */
+const NOT_RETRYABLE: ReadonlySet<ErrorCode | "INTERNAL"> = new Set(["CONFLICT", "QUOTA_EXCEEDED", "DATA_CORRUPTION"]);
+
+/**
+ * Error body of the turbopuffer-compatible API: {"status": "error", "error": "message"}, with
+ * `x-should-retry: false` where the client's status-based retry would only repeat the failure.
+ */
 export const turbopufferErrorResponse: ErrorRenderer = (c, err) => {
-  const { status, message } = classify(c, err);
+  const { status, code, message } = classify(c, err);
+  if (NOT_RETRYABLE.has(code)) c.header("x-should-retry", "false");
   return c.json({ status: "error", error: message }, status);
 };
 

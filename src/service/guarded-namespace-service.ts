@@ -8,14 +8,18 @@
  * caller's tenant, which comes from the API key, so another tenant's namespace is indistinguishable
  * from one that does not exist.
  */
-import type { NamespaceDescription, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { NamespaceDescription, WriteRequestOutcome, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { WriteRequest } from "../../durable-objects/write-request.ts";
+import { EngineError } from "../core/errors.ts";
+import type { FilterInput } from "../core/query/filter-input.ts";
+import type { QueryInput } from "../core/query/query-input.ts";
 import { D1Catalog, type Scope } from "../catalog/d1-catalog.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
 import { type AuthInfo, authorize, clampListPrefix } from "./access.ts";
-import { NamespaceService, type QueryOutcome, type RecallReport } from "./namespace-service.ts";
+import { type MultiQueryOutcome, NamespaceService, type QueryOutcome, type RecallOptions, type RecallReport } from "./namespace-service.ts";
 import { TenantGate } from "./tenant-gate.ts";
 
 export class GuardedNamespaceService {
@@ -38,13 +42,13 @@ export class GuardedNamespaceService {
     await this.gate.admit("query");
   }
 
-  private async write(scope: Scope, namespace: string): Promise<void> {
+  private async admitWrite(scope: Scope, namespace: string): Promise<void> {
     checkNamespaceName(namespace);
     authorize(this.auth, scope, namespace);
     await this.gate.admit("write");
   }
 
-  private reportWrite(action: string, namespace: string, r: WriteResult, condition?: unknown): void {
+  private reportWrite(action: string, namespace: string, r: Pick<WriteResult, "affected" | "sequence" | "usage">, condition?: unknown): void {
     this.gate.report({
       action,
       namespace,
@@ -58,7 +62,7 @@ export class GuardedNamespaceService {
   }
 
   async create(ns: string, schema: unknown): Promise<{ created: boolean; description: NamespaceDescription }> {
-    await this.write("write", ns);
+    await this.admitWrite("write", ns);
     // Re-creating an existing namespace (200, or 409) is not a new namespace.
     if (!(await this.catalog.getNamespace(this.auth.tenant, ns))) await this.gate.checkNamespaceQuota();
     const r = await this.inner.create(ns, schema);
@@ -77,13 +81,13 @@ export class GuardedNamespaceService {
   }
 
   async drop(ns: string): Promise<void> {
-    await this.write("admin", ns);
+    await this.admitWrite("admin", ns);
     await this.inner.drop(ns);
     this.gate.report({ action: "namespace.delete", namespace: ns, rows: null, change: "drop" });
   }
 
   async upsert(ns: string, batch: UpsertBatch, condition?: unknown): Promise<WriteResult> {
-    await this.write("write", ns);
+    await this.admitWrite("write", ns);
     this.gate.checkStorageQuota();
     const r = await this.inner.upsert(ns, batch, condition);
     this.reportWrite("documents.upsert", ns, r, condition);
@@ -92,7 +96,7 @@ export class GuardedNamespaceService {
 
   /** Patches only change existing documents, but they may grow them: the storage quota applies. */
   async patch(ns: string, batch: PatchBatch, condition?: unknown): Promise<WriteResult> {
-    await this.write("write", ns);
+    await this.admitWrite("write", ns);
     this.gate.checkStorageQuota();
     const r = await this.inner.patch(ns, batch, condition);
     this.reportWrite("documents.patch", ns, r, condition);
@@ -101,14 +105,14 @@ export class GuardedNamespaceService {
 
   /** Deletes are never refused by a quota: they are how a tenant gets back under one. */
   async deleteIds(ns: string, ids: DocId[], condition?: unknown): Promise<WriteResult> {
-    await this.write("write", ns);
+    await this.admitWrite("write", ns);
     const r = await this.inner.deleteIds(ns, ids, condition);
     this.reportWrite("documents.delete", ns, r, condition);
     return r;
   }
 
   async deleteByFilter(ns: string, filter: unknown): Promise<WriteResult> {
-    await this.write("write", ns);
+    await this.admitWrite("write", ns);
     const r = await this.inner.deleteByFilter(ns, filter);
     this.reportWrite("documents.delete_by_filter", ns, r);
     return r;
@@ -124,8 +128,56 @@ export class GuardedNamespaceService {
     return this.inner.query(ns, raw);
   }
 
-  async recall(ns: string, num: number, topK: number): Promise<RecallReport> {
+  async queryMany(ns: string, inputs: QueryInput[], eventual: boolean): Promise<MultiQueryOutcome> {
     await this.read(ns);
-    return this.inner.recall(ns, num, topK);
+    return this.inner.queryMany(ns, inputs, eventual);
+  }
+
+  async schema(ns: string) {
+    await this.read(ns);
+    return this.inner.schema(ns);
+  }
+
+  /** Reading every segment's footer and index directory is a read. */
+  async warm(ns: string) {
+    await this.read(ns);
+    return this.inner.warm(ns);
+  }
+
+  /**
+   * A multi-part write (turbopuffer's). When the namespace does not exist and `creates` is set, the
+   * namespace quota is checked and the write is retried with creation, in one Durable Object call.
+   */
+  async write(ns: string, request: WriteRequest, creates: boolean): Promise<WriteRequestOutcome> {
+    await this.admitWrite("write", ns);
+    if (request.upsert || request.patch || request.patchByFilter) this.gate.checkStorageQuota();
+    let r: WriteRequestOutcome;
+    try {
+      r = await this.inner.write(ns, request, false);
+    } catch (err) {
+      if (!(creates && err instanceof EngineError && err.code === "NAMESPACE_NOT_FOUND")) throw err;
+      await this.gate.checkNamespaceQuota();
+      r = await this.inner.write(ns, request, true);
+    }
+    if (r.created) this.gate.report({ action: "namespace.create", namespace: ns, rows: null, change: "create" });
+    if (r.schemaChanged) {
+      this.gate.report({ action: "namespace.schema_update", namespace: ns, rows: null, change: "write", documents: r.usage.documents, stored_bytes: r.usage.stored_bytes, sequence: r.sequence });
+    }
+    const parts: [string, Pick<WriteResult, "affected" | "sequence"> | null, FilterInput | undefined][] = [
+      ["documents.delete_by_filter", r.deletedByFilter, undefined],
+      ["documents.patch_by_filter", r.patchedByFilter, undefined],
+      ["documents.upsert", r.upserted, request.upsert?.condition],
+      ["documents.patch", r.patched, request.patch?.condition],
+      ["documents.delete", r.deleted, request.deletes?.condition],
+    ];
+    for (const [action, part, condition] of parts) {
+      if (part) this.reportWrite(action, ns, { ...part, usage: r.usage }, condition);
+    }
+    return r;
+  }
+
+  async recall(ns: string, options: RecallOptions): Promise<RecallReport> {
+    await this.read(ns);
+    return this.inner.recall(ns, options);
   }
 }

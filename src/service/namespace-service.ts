@@ -3,14 +3,16 @@
  * namespace's Durable Object, keeps the catalog in step, and runs the segment half of queries and
  * fetches through the caches. Knows nothing about HTTP.
  */
-import type { FetchSnapshot, NamespaceDescription, NamespaceDO, QuerySnapshot, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { FetchSnapshot, MultiQuerySnapshot, NamespaceDescription, NamespaceDO, WriteRequestOutcome, WriteResult } from "../../durable-objects/namespace-do.ts";
+import type { WriteRequest } from "../../durable-objects/write-request.ts";
 import { unwrap, type Result } from "../../durable-objects/rpc-result.ts";
 import { D1Catalog } from "../catalog/d1-catalog.ts";
 import { type EngineConfig, readConfig } from "../config.ts";
 import { EngineError, InvalidArgumentError, NamespaceNotFoundError } from "../core/errors.ts";
 import type { Hit, TailAnswer } from "../core/query/hit.ts";
 import type { AggregateResult } from "../core/query/order.ts";
-import { type QueryPlan, planV1Query } from "../core/query/plan.ts";
+import type { QueryPlan } from "../core/query/plan.ts";
+import { type QueryInput, planQueryInput } from "../core/query/query-input.ts";
 import { type SegmentHit, materializeSegmentHits, searchSegments } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
@@ -24,14 +26,14 @@ import { type NamespaceRef, manifestKey, manifestListPrefix, versionFromManifest
 import { ObjectCache } from "../storage/object-cache.ts";
 import { R2BlobStore } from "../storage/r2-blob-store.ts";
 import { EntryLru, blockCache } from "./isolate-cache.ts";
-import { executeQuery } from "./query-executor.ts";
+import { executeQuery, warmFullTextIndexes } from "./query-executor.ts";
 import { CachedSegmentSource } from "./segment-source.ts";
-import { searchVectorIndex } from "./vector-search.ts";
+import { searchVectorIndex, warmVectorIndex } from "./vector-search.ts";
 
 /** The Durable Object's RPC surface as the Worker calls it. */
 export type NamespaceRpc = Pick<
   NamespaceDO,
-  "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "query" | "materializeTail" | "fetchIds" | "drop" | "flush"
+  "create" | "describe" | "upsert" | "patch" | "deleteIds" | "deleteByFilter" | "write" | "query" | "queryMany" | "materializeTail" | "fetchIds" | "drop" | "flush"
 >;
 
 interface KnownManifest {
@@ -40,6 +42,9 @@ interface KnownManifest {
   manifest: Manifest;
   fetchedAt: number;
 }
+
+/** Segment footers read at once when warming the caches. */
+const WARM_CONCURRENCY = 8;
 
 /** The newest manifest this isolate has seen per namespace (strong reads refresh it for free). */
 const knownManifests = new EntryLru<KnownManifest>(1024);
@@ -62,6 +67,25 @@ export interface QueryPerformance {
   cache: { memory_hits: number; edge_hits: number; storage_reads: number; storage_bytes: number };
 }
 
+export interface MultiQueryOutcome {
+  /** `aggregate` is set for aggregate queries. */
+  results: { plan: QueryPlan; hits: Hit[]; aggregate: AggregateResult | null }[];
+  schema: Schema;
+  /** Live documents in the snapshot (approximate for eventual reads: flushed rows only). */
+  documents: number;
+  performance: QueryPerformance;
+}
+
+
+export interface RecallOptions {
+  num: number;
+  topK: number;
+  /** A query (either API's syntax) whose filter, and vector if it has one, the searches use. */
+  probe?: QueryInput;
+  /** Return each query's exact neighbours. */
+  groundTruth?: boolean;
+}
+
 export interface RecallReport {
   avg_recall: number;
   /** Documents scored by the exact search per query. */
@@ -69,6 +93,9 @@ export interface RecallReport {
   /** Entries scored through the index per query. */
   avg_ann_count: number;
   queries: number;
+  /** The schema the searches ran with (to render rows). */
+  schema: Schema;
+  ground_truth?: { query_vector: number[]; nearest_neighbors: Hit[] }[];
 }
 
 /** Queries `_debug/recall` runs at most (each also runs an exhaustive search). */
@@ -176,6 +203,48 @@ export class NamespaceService {
     return this.call(ns, this.stub(ns).deleteByFilter(filter));
   }
 
+  /**
+   * A multi-part write (turbopuffer's). With `create`, a missing namespace is created by the same
+   * Durable Object call, and the catalog learns of it here.
+   */
+  async write(ns: string, request: WriteRequest, create: boolean): Promise<WriteRequestOutcome> {
+    const r = await this.call(ns, this.stub(ns).write(request, create ? { tenant: this.tenant, name: ns } : undefined));
+    if (r.created) await this.catalog.upsertNamespace(this.tenant, { name: ns, incarnation: r.incarnation, created_at: r.created_at });
+    return r;
+  }
+
+  /** The current schema: one light call to the Durable Object (no storage reads, unlike describe). */
+  async schema(ns: string): Promise<Schema> {
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
+    this.rememberManifest(ns, snap);
+    return snap.schema;
+  }
+
+  /**
+   * Loads what a query of the namespace reads first into the caches: the current manifest, the
+   * deletion files (merged), the vector index's directory and centroids, every segment's Parquet
+   * footer (parsed, in the isolate), and the full-text indexes' directories, dictionaries and field
+   * lengths (bytes, into the block caches).
+   */
+  async warm(ns: string): Promise<{ segments: number; full_text_indexes: number; vector_index: boolean; object_reads: number; bytes_read: number }> {
+    const stats = newIoStats();
+    const cache = this.objectCache();
+    const segments = new CachedSegmentSource(cache, stats);
+    const known = knownManifests.get(this.cacheKey(ns));
+    const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
+    const manifest = this.rememberManifest(ns, snap);
+    await segments.deadSet(manifest, snap.manifestToken);
+    if (manifest.vector_index) await warmVectorIndex(cache, manifest.vector_index, stats);
+    // Footers a few at a time (each is one or two range reads), then full-text indexes within half
+    // the isolate cache: memory stays bounded whatever the number of segments.
+    for (let i = 0; i < manifest.segments.length; i += WARM_CONCURRENCY) {
+      await Promise.all(manifest.segments.slice(i, i + WARM_CONCURRENCY).map((info) => segments.open(info, manifest.schema)));
+    }
+    const fullText = await warmFullTextIndexes(manifest, cache, stats, this.config.isolateCacheBytes / 2);
+    return { segments: manifest.segments.length, full_text_indexes: fullText, vector_index: manifest.vector_index !== undefined, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
+  }
+
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
   async fetch(ns: string, ids: DocId[], include: { vector: boolean; attributes: string[] | null }): Promise<{ documents: Hit[]; schema: Schema }> {
     const known = knownManifests.get(this.cacheKey(ns));
@@ -241,60 +310,82 @@ export class NamespaceService {
   }
 
   async query(ns: string, raw: unknown): Promise<QueryOutcome> {
+    const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
+    const r = await this.queryMany(ns, [{ syntax: "v1", raw }], eventual);
+    return { hits: r.results[0].hits, aggregate: r.results[0].aggregate, schema: r.schema, performance: r.performance };
+  }
+
+  /**
+   * Several queries (of either API's syntax) on one snapshot: one call to the Durable Object for
+   * strong consistency (none for eventual), then each plan runs over the same manifest.
+   */
+  async queryMany(ns: string, inputs: QueryInput[], eventual: boolean): Promise<MultiQueryOutcome> {
     const started = Date.now();
     const stats = newIoStats();
     const cache = this.objectCache();
     const segments = new CachedSegmentSource(cache, stats);
-    const eventual = typeof raw === "object" && raw !== null && (raw as Record<string, unknown>).consistency === "eventual";
 
-    let snap: Pick<QuerySnapshot, "plan" | "tail" | "schema">;
+    let snap: Pick<MultiQuerySnapshot, "plans" | "tails" | "schema" | "documents">;
     let manifest: Manifest;
     let manifestId: string;
     if (eventual) {
       const known = await this.eventualManifest(ns, cache, stats);
       manifest = known.manifest;
       manifestId = known.token;
-      const empty: TailAnswer = { hits: [], fullText: null, aggregate: null, deadSeqs: [], scanned: 0 };
-      snap = { plan: planV1Query(raw, manifest.schema), tail: empty, schema: manifest.schema };
+      const plans = inputs.map((input) => planQueryInput(input, manifest.schema));
+      const tails = plans.map((): TailAnswer => ({ hits: [], fullText: null, aggregate: null, deadSeqs: [], scanned: 0 }));
+      snap = { plans, tails, schema: manifest.schema, documents: manifest.stats.rows - manifest.stats.dead };
     } else {
       const known = knownManifests.get(this.cacheKey(ns));
-      const s = await this.call(ns, this.stub(ns).query(raw, known?.token ?? ""));
+      const s = await this.call(ns, this.stub(ns).queryMany(inputs, known?.token ?? ""));
       manifest = this.rememberManifest(ns, s);
       manifestId = s.manifestToken;
       snap = s;
     }
     const tailDone = Date.now();
 
-    const dead = (await segments.deadSet(manifest, manifestId)).with(snap.tail.deadSeqs);
-    const plan = snap.plan;
-    const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
-    const { hits, counts, aggregate } = await executeQuery({
-      plan,
-      manifest,
-      manifestId,
-      tail: snap.tail,
-      dead,
-      segments,
-      cache,
-      stats,
-      materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
-    });
+    const results = await Promise.all(
+      snap.plans.map(async (plan, i) => {
+        const tail = snap.tails[i];
+        const dead = (await segments.deadSet(manifest, manifestId)).with(tail.deadSeqs);
+        const include = { vector: plan.includeVector, attributes: plan.includeAttributes };
+        const { hits, counts, aggregate } = await executeQuery({
+          plan,
+          manifest,
+          manifestId,
+          tail,
+          dead,
+          segments,
+          cache,
+          stats,
+          materializeTail: (seqs) => this.call(ns, this.stub(ns).materializeTail(seqs, include)),
+        });
+        return { plan, counts, aggregate, hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })) };
+      }),
+    );
     const done = Date.now();
+    const total = { segmentsScanned: 0, rowsScanned: 0, indexCandidates: 0, clustersProbed: 0 };
+    for (const r of results) {
+      total.segmentsScanned += r.counts.segmentsScanned;
+      total.rowsScanned += r.counts.rowsScanned;
+      total.indexCandidates += r.counts.indexCandidates;
+      total.clustersProbed += r.counts.clustersProbed;
+    }
 
     return {
-      hits: hits.map(({ id, seq, score, vector, attributes }) => ({ id, seq, score, vector, attributes })),
-      aggregate,
+      results: results.map(({ plan, hits, aggregate }) => ({ plan, hits, aggregate })),
       schema: snap.schema,
+      documents: snap.documents,
       performance: {
         server_ms: done - started,
         tail_ms: tailDone - started,
         segments_ms: done - tailDone,
         consistency: eventual ? "eventual" : "strong",
         manifest_version: manifest.version,
-        segments_scanned: counts.segmentsScanned,
-        exhaustive_search_count: counts.rowsScanned,
-        index_candidates: counts.indexCandidates,
-        clusters_probed: counts.clustersProbed,
+        segments_scanned: total.segmentsScanned,
+        exhaustive_search_count: total.rowsScanned,
+        index_candidates: total.indexCandidates,
+        clusters_probed: total.clustersProbed,
         object_reads: stats.objectReads,
         bytes_read: stats.bytesRead,
         cache_hit_ratio: cacheHitRatio(stats),
@@ -305,32 +396,40 @@ export class NamespaceService {
   }
 
   /**
-   * The recall of the approximate vector path against exact search, over `num` vectors sampled from
-   * the namespace's flushed documents used as queries (turbopuffer's `_debug/recall`).
+   * The recall of the approximate vector path against exact search (turbopuffer's `_debug/recall`,
+   * served to both APIs), over `num` vectors sampled from the namespace's flushed documents — or the
+   * one vector of `probe` — used as queries. `probe` (a query of either syntax) may also carry a
+   * filter, applied to both searches. With `groundTruth`, the exact neighbours (with vectors) of each
+   * query come back too.
    */
-  async recall(ns: string, num: number, topK: number): Promise<RecallReport> {
+  async recall(ns: string, options: RecallOptions): Promise<RecallReport> {
+    const { num, topK } = options;
     if (!Number.isInteger(num) || num < 1 || num > MAX_RECALL_QUERIES) throw new InvalidArgumentError(`num: expected an integer from 1 to ${MAX_RECALL_QUERIES}`);
     if (!Number.isInteger(topK) || topK < 1 || topK > 1000) throw new InvalidArgumentError("top_k: expected an integer from 1 to 1000");
     const known = knownManifests.get(this.cacheKey(ns));
-    const snap = await this.call(ns, this.stub(ns).query({ top_k: 1, include_attributes: false }, known?.token ?? ""));
+    const probe: QueryInput = options.probe ?? { syntax: "v1", raw: { top_k: 1, include_attributes: false } };
+    const snap = await this.call(ns, this.stub(ns).queryMany([probe], known?.token ?? ""));
     const manifest = this.rememberManifest(ns, snap);
     if (!manifest.schema.vector) throw new InvalidArgumentError("recall: this namespace has no vectors");
     const stats = newIoStats();
     const cache = this.objectCache();
     const segments = new CachedSegmentSource(cache, stats);
-    const dead = (await segments.deadSet(manifest, snap.manifestToken)).with(snap.tail.deadSeqs);
-    const queries = await sampleVectors(manifest, segments, num);
+    const [base] = snap.plans;
+    const dead = (await segments.deadSet(manifest, snap.manifestToken)).with(snap.tails[0].deadSeqs);
+    const queries = base.vector ? [base.vector] : await sampleVectors(manifest, segments, num);
     let recall = 0;
     let exhaustive = 0;
     let ann = 0;
+    const truths: RecallReport["ground_truth"] = [];
     for (const vector of queries) {
       const plan: QueryPlan = {
-        ...snap.plan,
+        ...base,
         topK,
         armDepth: topK,
         vector,
         metric: manifest.schema.vector.metric,
         includeAttributes: [],
+        includeVector: false,
         exact: true,
       };
       const exact = await searchSegments(plan, manifest, dead, segments);
@@ -343,9 +442,20 @@ export class NamespaceService {
         found = r.hits;
       }
       recall += truth.size === 0 ? 1 : found.filter((h) => truth.has(h.seq)).length / truth.size;
+      if (options.groundTruth) {
+        await materializeSegmentHits({ includeAttributes: [], includeVector: true }, manifest.schema, exact.hits, segments);
+        truths.push({ query_vector: Array.from(vector), nearest_neighbors: exact.hits.map(({ id, seq, score, vector: v }) => ({ id, seq, score, vector: v })) });
+      }
     }
     const n = Math.max(1, queries.length);
-    return { avg_recall: recall / n, avg_exhaustive_count: exhaustive / n, avg_ann_count: ann / n, queries: queries.length };
+    return {
+      avg_recall: recall / n,
+      avg_exhaustive_count: exhaustive / n,
+      avg_ann_count: ann / n,
+      queries: queries.length,
+      schema: manifest.schema,
+      ...(options.groundTruth ? { ground_truth: truths } : {}),
+    };
   }
 }
 

@@ -62,6 +62,31 @@ function openReader(cache: ObjectCache, info: SegmentInfo): Promise<FullTextInde
   return reader;
 }
 
+/**
+ * Opens the full-text indexes of a manifest (directory parsed, reader kept in the isolate) and reads
+ * their dictionaries and field lengths through the object cache, so the block caches hold them. The
+ * bytes are not decoded into the readers (the block caches are bounded, the readers' memory is not),
+ * one segment at a time, and only while `stats.bytesRead` is below `budgetBytes` (warming more than
+ * the caches hold would evict what was just warmed). Returns how many indexes were warmed.
+ */
+export async function warmFullTextIndexes(manifest: Manifest, cache: ObjectCache, stats: IoStats, budgetBytes: number): Promise<number> {
+  currentStats = stats;
+  let warmed = 0;
+  for (const info of manifest.segments) {
+    if (!info.fts) continue;
+    if (stats.bytesRead >= budgetBytes) break;
+    const reader = await openReader(cache, info);
+    const range = cache.rangeReader(info.fts.key, info.fts.bytes, stats);
+    for (const f of reader.directory.fields) {
+      const last = f.blocks[f.blocks.length - 1];
+      if (last) await range.slice(f.dictBase, f.dictBase + last.offset + last.bytes);
+      if (f.fieldnormsBytes > 0) await range.slice(f.fieldnormsOffset, f.fieldnormsOffset + f.fieldnormsBytes);
+    }
+    warmed++;
+  }
+  return warmed;
+}
+
 async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): Promise<Located[]> {
   const { plan, manifest } = ctx;
   currentStats = ctx.stats;

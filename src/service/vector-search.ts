@@ -11,9 +11,8 @@ import { distanceTo } from "../core/index/vector/distance.ts";
 import { type DirectoryBlock, type IndexDirectory, clusterStarts, decodeDirectory } from "../core/index/vector/index-directory.ts";
 import { searchIvf } from "../core/index/vector/ivf-search.ts";
 import { idKey } from "../core/codec/id-key.ts";
-import { evaluateFilter, filterFields } from "../core/query/filter.ts";
 import type { QueryPlan } from "../core/query/plan.ts";
-import { type SegmentHit, type SegmentSource, batchFieldReader } from "../core/query/segment-search.ts";
+import { type SegmentHit, type SegmentSource, scanColumns, scanLiveRows } from "../core/query/segment-search.ts";
 import { SeqBitset } from "../core/query/seq-bitset.ts";
 import { TopK } from "../core/query/top-k.ts";
 import type { DeadSet } from "../core/segment/dead-set.ts";
@@ -59,6 +58,11 @@ function loadCentroids(cache: ObjectCache, info: VectorIndexInfo, stats: IoStats
   return p;
 }
 
+/** Loads the vector index's directory and centroids into the isolate (cache warming). */
+export async function warmVectorIndex(cache: ObjectCache, info: VectorIndexInfo, stats: IoStats): Promise<void> {
+  await Promise.all([loadDirectory(cache, info, stats), loadCentroids(cache, info, stats)]);
+}
+
 export interface AnnContext {
   plan: QueryPlan;
   manifest: Manifest;
@@ -82,20 +86,12 @@ async function matchingRows(ctx: AnnContext): Promise<{ seqs: SeqBitset; rows: {
   const { plan, manifest } = ctx;
   const seqs = new SeqBitset(manifest.wal_seq);
   const rows: { info: Manifest["segments"][number]; ordinal: number; seq: number }[] = [];
-  const fields = [...filterFields(plan.filter!)].filter((f) => f !== "id");
-  for (const info of manifest.segments) {
-    const reader = await ctx.segments.open(info, manifest.schema);
-    for await (const batch of reader.scan(fields, false)) {
-      let r = 0;
-      const read = batchFieldReader(batch, () => r);
-      for (; r < batch.seqs.length; r++) {
-        const seq = batch.seqs[r];
-        if (ctx.dead.has(seq) || !evaluateFilter(plan.filter!, read)) continue;
-        seqs.add(seq);
-        if (rows.length <= EXACT_FILTER_MAX_ROWS) rows.push({ info, ordinal: batch.start + r, seq });
-      }
-    }
-  }
+  const scan = { filter: plan.filter, columns: scanColumns(plan.filter), vectors: false };
+  await scanLiveRows(manifest, ctx.dead, ctx.segments, scan, { segments: 0, rowsScanned: 0 }, (info, batch, r) => {
+    const seq = batch.seqs[r];
+    seqs.add(seq);
+    if (rows.length <= EXACT_FILTER_MAX_ROWS) rows.push({ info, ordinal: batch.start + r, seq });
+  });
   return { seqs, rows: rows.length <= EXACT_FILTER_MAX_ROWS ? rows : null };
 }
 

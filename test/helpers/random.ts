@@ -1,14 +1,9 @@
-/** A seeded PRNG (mulberry32) so generated test data is the same on every run. */
+/** Seeded randomness for generated test data, so it is the same on every run (the engine's own PRNG). */
+import { createRng } from "../../src/core/index/vector/seeded-rng.ts";
 
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 export function randomVector(rand: () => number, dims: number): number[] {

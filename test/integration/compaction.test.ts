@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import type { FaultPoint } from "../../durable-objects/faults.ts";
 import type { EngineConfig } from "../../src/config.ts";
-import type { Manifest } from "../../src/core/segment/manifest.ts";
+import { expectManifestsComplete } from "../helpers/manifests.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 
 let t: TestTenant;
@@ -76,21 +76,6 @@ async function expectState(ns: string, expected: Expected): Promise<void> {
   expect((await api("GET", `/v1/namespaces/${ns}`, t.key)).body.documents).toBe(expected.size);
 }
 
-async function expectManifestsComplete(ns: string): Promise<void> {
-  const listed = await env.BUCKET.list({ prefix: `t/${t.id}/ns/${ns}/` });
-  const keys = new Set(listed.objects.map((o) => o.key));
-  const manifests = listed.objects.filter((o) => o.key.includes("/manifest/"));
-  expect(manifests.length).toBeGreaterThan(0);
-  for (const m of manifests) {
-    const body = (await (await env.BUCKET.get(m.key))!.json()) as Manifest;
-    for (const s of body.segments) {
-      expect(keys.has(s.key), s.key).toBe(true);
-      if (s.fts) expect(keys.has(s.fts.key), s.fts.key).toBe(true);
-    }
-    for (const d of body.deletes) expect(keys.has(d.key), d.key).toBe(true);
-  }
-}
-
 /** Five flushed segments, then updates and deletes that make some of their rows dead. */
 async function setup(ns: string): Promise<Expected> {
   expect((await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema })).status).toBe(201);
@@ -127,7 +112,7 @@ describe("compaction", () => {
     expect(d2.storage.garbage.objects).toBe(0); // grace 0 in tests: collected by the same alarm run
     expect(await snapshot(ns)).toEqual(before);
     await expectState(ns, expected);
-    await expectManifestsComplete(ns);
+    await expectManifestsComplete(t.id, ns);
     // Old segments are gone from R2 once collected.
     const keys = (await env.BUCKET.list({ prefix: `t/${t.id}/ns/${ns}/` })).objects.map((o) => o.key);
     expect(keys.filter((k) => k.includes("/seg/")).length).toBe(d2.segments);
@@ -151,7 +136,7 @@ describe("compaction", () => {
     await remove(ns, expected, [10]);
     await drain(ns);
     await expectState(ns, expected);
-    await expectManifestsComplete(ns);
+    await expectManifestsComplete(t.id, ns);
     const desc = (await api("GET", `/v1/namespaces/${ns}`, t.key)).body;
     expect(desc.storage.compaction.running).toBe(false);
     expect(desc.storage.compaction.compactions).toBeGreaterThan(0);
@@ -189,6 +174,6 @@ describe("compaction", () => {
     await write(ns, expected, [900, 901], 4);
     await drain(ns);
     await expectState(ns, expected);
-    await expectManifestsComplete(ns);
+    await expectManifestsComplete(t.id, ns);
   });
 });

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import type { FaultPoint } from "../../durable-objects/faults.ts";
-import type { Manifest } from "../../src/core/segment/manifest.ts";
+import { expectManifestsComplete } from "../helpers/manifests.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 
 let t: TestTenant;
@@ -33,23 +33,6 @@ async function expectState(ns: string, expected: Expected): Promise<void> {
   }
   const desc = await api("GET", `/v1/namespaces/${ns}`, t.key);
   expect(desc.body.documents).toBe(expected.size);
-}
-
-/** No manifest in R2 names an object that does not exist. */
-async function expectManifestsComplete(ns: string): Promise<void> {
-  const prefix = `t/${t.id}/ns/${ns}/`;
-  const listed = await env.BUCKET.list({ prefix });
-  const keys = new Set(listed.objects.map((o) => o.key));
-  const manifests = listed.objects.filter((o) => o.key.includes("/manifest/"));
-  expect(manifests.length).toBeGreaterThan(0);
-  for (const m of manifests) {
-    const body = (await (await env.BUCKET.get(m.key))!.json()) as Manifest;
-    for (const s of body.segments) {
-      expect(keys.has(s.key), s.key).toBe(true);
-      if (s.fts) expect(keys.has(s.fts.key), s.fts.key).toBe(true);
-    }
-    for (const d of body.deletes) expect(keys.has(d.key), d.key).toBe(true);
-  }
 }
 
 async function write(ns: string, expected: Expected, ids: number[], v: number): Promise<void> {
@@ -116,7 +99,7 @@ describe("crash safety of flush", () => {
     await drainAlarms(ns);
 
     await expectState(ns, expected);
-    await expectManifestsComplete(ns);
+    await expectManifestsComplete(t.id, ns);
     const desc = await api("GET", `/v1/namespaces/${ns}`, t.key);
     expect(desc.body.wal.entries).toBe(0);
     expect(desc.body.index.status).toBe("up-to-date");

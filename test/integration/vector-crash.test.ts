@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectManifestsComplete } from "../helpers/manifests.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
@@ -103,5 +104,6 @@ describe("crash safety of the vector index", () => {
     await write(30);
     await drain(ns);
     await expectIndexComplete(ns, live);
+    await expectManifestsComplete(t.id, ns);
   });
 });

@@ -38,17 +38,22 @@ async function body(c: AppContext): Promise<Record<string, unknown>> {
 
 export const v1Namespaces = new Hono<AppEnv>();
 
+/**
+ * Shared with the turbopuffer-compatible API (its `GET /v1/namespaces`): items carry both `name`
+ * (Elacsym) and `id` (turbopuffer), and `page_size` is accepted for `limit`.
+ */
 v1Namespaces.get("/", async (c) => {
   authorize(c.get("auth"), "read");
-  const limitRaw = c.req.query("limit");
+  const limitName = c.req.query("limit") === undefined && c.req.query("page_size") !== undefined ? "page_size" : "limit";
+  const limitRaw = c.req.query(limitName);
   const limit = limitRaw === undefined ? 100 : Number(limitRaw);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new InvalidArgumentError(`limit: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
+    throw new InvalidArgumentError(`${limitName}: expected an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
   // A prefix-restricted key lists only inside its prefix (the service narrows `prefix`).
   const page = await service(c).list({ prefix: c.req.query("prefix") ?? undefined, cursor: c.req.query("cursor") ?? undefined, limit });
   return c.json({
-    namespaces: page.namespaces.map((n) => ({ name: n.name, created_at: new Date(n.created_at).toISOString() })),
+    namespaces: page.namespaces.map((n) => ({ id: n.name, name: n.name, created_at: new Date(n.created_at).toISOString() })),
     ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
   });
 });
@@ -68,16 +73,7 @@ v1Namespaces.get("/:ns", async (c) => {
   return c.json(await service(c).describe(ns));
 });
 
-/** Recall of the approximate vector search against exact search on sampled documents. */
-v1Namespaces.post("/:ns/_debug/recall", async (c) => {
-  const ns = c.req.param("ns");
-  const raw = await body(c);
-  onlyKeys(raw, ["num", "top_k"], '{"num": 20, "top_k": 10}');
-  const num = raw.num ?? 20;
-  const topK = raw.top_k ?? 10;
-  if (typeof num !== "number" || typeof topK !== "number") throw new InvalidArgumentError("recall: num and top_k must be numbers");
-  return c.json(await service(c).recall(ns, num, topK));
-});
+// POST /v1/namespaces/:ns/_debug/recall is served for both APIs by routes/turbopuffer.ts (same shape).
 
 /** Counters and storage figures of one namespace (the Prometheus /metrics view, as JSON). */
 v1Namespaces.get("/:ns/stats", async (c) => {

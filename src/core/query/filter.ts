@@ -100,7 +100,10 @@ export class FilterBuilder {
   leaf(field: string, op: string, value: unknown, where: string, depth: number): Filter {
     this.count(where, depth);
     if (typeof field !== "string") throw new InvalidArgumentError(`${where}.field: expected an attribute name`);
-    const type = fieldType(this.schema, field, where);
+    // Token filters match through the full-text analysis, which every full-text attribute has,
+    // filterable or not (turbopuffer's full-text attributes are not filterable by default).
+    const tokenOp = /^(not_)?contains_(all_tokens|any_token)$/.test(op);
+    const type = tokenOp && this.schema.attributes[field]?.full_text ? this.schema.attributes[field].type : fieldType(this.schema, field, where);
     const isArray = type !== "id" && isArrayType(type);
     switch (op) {
       case "eq":

@@ -3,13 +3,12 @@
  * group at a time) into a bitset over row ordinals, for indexes that search by ordinal.
  */
 import type { SegmentReader } from "../segment/segment-reader.ts";
-import { type Filter, evaluateFilter, filterFields } from "./filter.ts";
-import { batchFieldReader } from "./segment-search.ts";
+import { type Filter, evaluateFilter } from "./filter.ts";
+import { batchFieldReader, scanColumns } from "./segment-search.ts";
 
 export async function filterBitset(reader: SegmentReader, filter: Filter): Promise<Uint8Array> {
   const bits = new Uint8Array((reader.info.rows + 7) >>> 3);
-  const fields = [...filterFields(filter)].filter((f) => f !== "id");
-  for await (const batch of reader.scan(fields, false)) {
+  for await (const batch of reader.scan(scanColumns(filter), false)) {
     let r = 0;
     const read = batchFieldReader(batch, () => r);
     for (; r < batch.seqs.length; r++) {

@@ -8,7 +8,7 @@ import type { DeadSet } from "../segment/dead-set.ts";
 import type { Manifest, SegmentInfo } from "../segment/manifest.ts";
 import type { RowBatch, SegmentReader } from "../segment/segment-reader.ts";
 import type { Schema } from "../schema/schema.ts";
-import { type FieldReader, evaluateFilter, filterFields } from "./filter.ts";
+import { type FieldReader, type Filter, evaluateFilter, filterFields } from "./filter.ts";
 import type { Hit } from "./hit.ts";
 import type { QueryPlan } from "./plan.ts";
 import { TopK } from "./top-k.ts";
@@ -37,6 +37,45 @@ export function batchFieldReader(batch: RowBatch, row: () => number): FieldReade
   };
 }
 
+/** The columns a scan reads: the filter's fields and `extra` (the id is always read). */
+export function scanColumns(filter: Filter | null, extra: string[] = []): string[] {
+  const fields = new Set([...(filter ? filterFields(filter) : []), ...extra]);
+  fields.delete("id");
+  return [...fields];
+}
+
+/** Called for each row a scan keeps: `batch` row `r` of segment `info`, whose fields `read` gives. */
+export type RowVisitor = (info: SegmentInfo, batch: RowBatch, r: number, read: FieldReader) => void;
+
+/**
+ * Streams every live version of the manifest's segments that passes `filter`, one row group at a
+ * time, reading only `columns` (and the vectors when asked). Counts live rows in `stats`.
+ */
+export async function scanLiveRows(
+  manifest: Manifest,
+  dead: DeadSet,
+  source: SegmentSource,
+  scan: { filter: Filter | null; columns: string[]; vectors: boolean },
+  stats: SegmentSearchStats,
+  visit: RowVisitor,
+): Promise<void> {
+  const { filter } = scan;
+  for (const info of manifest.segments) {
+    const reader = await source.open(info, manifest.schema);
+    stats.segments++;
+    for await (const batch of reader.scan(scan.columns, scan.vectors)) {
+      let r = 0;
+      const read = batchFieldReader(batch, () => r);
+      for (; r < batch.seqs.length; r++) {
+        if (dead.has(batch.seqs[r])) continue;
+        stats.rowsScanned++;
+        if (filter && !evaluateFilter(filter, read)) continue;
+        visit(info, batch, r, read);
+      }
+    }
+  }
+}
+
 export async function searchSegments(
   plan: QueryPlan,
   manifest: Manifest,
@@ -45,32 +84,18 @@ export async function searchSegments(
 ): Promise<{ hits: SegmentHit[]; stats: SegmentSearchStats }> {
   const top = new TopK<SegmentHit>(plan.armDepth);
   const dist = plan.vector ? distanceTo(plan.metric!, plan.vector) : null;
-  const fields = plan.filter ? [...filterFields(plan.filter)].filter((f) => f !== "id") : [];
   const stats: SegmentSearchStats = { segments: 0, rowsScanned: 0 };
-
-  for (const info of manifest.segments) {
-    const reader = await source.open(info, manifest.schema);
-    stats.segments++;
-    for await (const batch of reader.scan(fields, dist !== null)) {
-      let r = 0;
-      const read = batchFieldReader(batch, () => r);
-      for (; r < batch.seqs.length; r++) {
-        const seq = batch.seqs[r];
-        if (dead.has(seq)) continue;
-        stats.rowsScanned++;
-        if (plan.filter && !evaluateFilter(plan.filter, read)) continue;
-        let score = 0;
-        if (dist) {
-          const v = batch.vectors![r];
-          if (!v) continue;
-          score = dist(v);
-          if (score > top.threshold) continue;
-        }
-        const id = batch.ids[r];
-        top.offer(score, idKey(id), { id, seq, score, segment: info, ordinal: batch.start + r });
-      }
+  await scanLiveRows(manifest, dead, source, { filter: plan.filter, columns: scanColumns(plan.filter), vectors: dist !== null }, stats, (info, batch, r) => {
+    let score = 0;
+    if (dist) {
+      const v = batch.vectors![r];
+      if (!v) return;
+      score = dist(v);
+      if (score > top.threshold) return;
     }
-  }
+    const id = batch.ids[r];
+    top.offer(score, idKey(id), { id, seq: batch.seqs[r], score, segment: info, ordinal: batch.start + r });
+  });
   return { hits: top.sorted().map((s) => s.item), stats };
 }
 

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { inferType, normalizeValue } from "../schema/attribute-value.ts";
 import { checkAttributeName } from "../schema/names.ts";
 import { MAX_ATTRIBUTES, MAX_DIMENSIONS, type Schema } from "../schema/schema.ts";
-import type { AttributeValue, DocId, IdType, Metric } from "../types.ts";
+import type { AttributeType, AttributeValue, DocId, IdType, Metric } from "../types.ts";
 
 export const MAX_BATCH_DOCUMENTS = 10_000;
 
@@ -23,6 +23,22 @@ export interface UpsertBatch {
   attributes: (Record<string, unknown> | null)[];
   /** Metric to use if this batch introduces vectors to the namespace. */
   metric?: Metric;
+  /** Where the values came from in the request, for error messages (default: the v1 `documents`). */
+  origin?: BatchOrigin;
+}
+
+/**
+ * A batch's place in its request: the field and its layout, so that errors name the value as the
+ * client wrote it (`documents[3].attributes.price`, `upsert_rows[3].price`, `upsert_columns.price[3]`).
+ */
+export interface BatchOrigin {
+  field: string;
+  layout: "documents" | "rows" | "columns";
+}
+
+export function attributePath(origin: BatchOrigin | undefined, i: number, name: string): string {
+  if (!origin || origin.layout === "documents") return `${origin?.field ?? "documents"}[${i}].attributes.${name}`;
+  return origin.layout === "rows" ? `${origin.field}[${i}].${name}` : `${origin.field}.${name}[${i}]`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -137,7 +153,7 @@ export function normalizeUpsert(schema: Schema, batch: UpsertBatch): NormalizedU
     next = { ...next, vector: { dimensions: batch.dims, metric: batch.metric ?? "cosine" } };
   }
   if (next.vector?.metric === "cosine" && batch.vectors) rejectZeroVectors(batch.vectors, batch.dims);
-  const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes);
+  const { schema: withAttributes, attrs } = normalizeAttributes(next, batch.attributes, batch.origin);
   return { schema: withAttributes, schemaChanged: withAttributes !== schema, attrs };
 }
 
@@ -159,7 +175,7 @@ function rejectZeroVectors(vectors: Float32Array, dims: number): void {
  * Type-checks per-document attribute values against the schema, inferring types of new attributes
  * (returns a new schema object then). Null values mean absent.
  */
-export function normalizeAttributes(schema: Schema, docs: (Record<string, unknown> | null)[]): { schema: Schema; attrs: Record<string, AttributeValue[]> } {
+export function normalizeAttributes(schema: Schema, docs: (Record<string, unknown> | null)[], origin?: BatchOrigin): { schema: Schema; attrs: Record<string, AttributeValue[]> } {
   let next = schema;
   const n = docs.length;
   const attrs: Record<string, AttributeValue[]> = {};
@@ -168,11 +184,11 @@ export function normalizeAttributes(schema: Schema, docs: (Record<string, unknow
     if (!doc) continue;
     for (const name of Object.keys(doc)) {
       const raw = doc[name];
-      const where = `documents[${i}].attributes.${name}`;
+      const where = attributePath(origin, i, name);
       let attr = next.attributes[name];
       if (!attr) {
         checkAttributeName(name);
-        const type = inferType(raw, where);
+        const type = widenInferred(inferType(raw, where), docs, name, i);
         if (type === null) continue;
         if (Object.keys(next.attributes).length >= MAX_ATTRIBUTES) {
           throw new InvalidArgumentError(`${where}: a namespace has at most ${MAX_ATTRIBUTES} attributes`);
@@ -188,11 +204,26 @@ export function normalizeAttributes(schema: Schema, docs: (Record<string, unknow
   return { schema: next, attrs };
 }
 
+/**
+ * An attribute first seen in a batch is typed by its first value, except that integers widen to
+ * float when a later value of the same batch has a fraction (JSON writes 40.0 as 40).
+ */
+function widenInferred(type: AttributeType | null, docs: (Record<string, unknown> | null)[], name: string, from: number): AttributeType | null {
+  if (type !== "int" && type !== "[]int") return type;
+  const fractional = (v: unknown) => typeof v === "number" && Number.isFinite(v) && !Number.isInteger(v);
+  for (let j = from + 1; j < docs.length; j++) {
+    const v = docs[j]?.[name];
+    if (type === "int" ? fractional(v) : Array.isArray(v) && v.some(fractional)) return type === "int" ? "float" : "[]float";
+  }
+  return type;
+}
+
 /** A patch batch: ids and the attributes to change (null removes an attribute). */
 export interface PatchBatch {
   ids: DocId[];
   idType: IdType;
   attributes: Record<string, unknown>[];
+  origin?: BatchOrigin;
 }
 
 /** Parses the v1 patch `documents` array: [{id, attributes}]. Vectors cannot be patched. */

@@ -209,7 +209,7 @@ describe("limits and usage", () => {
     await api("PUT", "/v1/namespaces/u1", t.key, { schema: { vector: { dimensions: 2 } } });
     await api("PUT", "/v1/namespaces/u2", t.key, { schema: { vector: { dimensions: 2 } } });
     await api("POST", "/v1/namespaces/u1/upsert", t.key, { documents: [1, 2, 3].map((id) => ({ id, vector: [id, 0] })) });
-    await api("POST", "/v1/namespaces/u2/upsert", t.key, { documents: [{ id: 1, vector: [0, 0] }] });
+    await api("POST", "/v1/namespaces/u2/upsert", t.key, { documents: [{ id: 1, vector: [1, 0] }] });
     await api("POST", "/v1/namespaces/u1/delete", t.key, { ids: [3] });
     await api("POST", "/v1/namespaces/u1/query", t.key, { vector: [0, 0] });
     const usage = await eventually(async () => {
@@ -234,7 +234,7 @@ describe("audit log", () => {
     const other = await adminTenant();
     await admin("PATCH", `/tenants/${t.id}/limits`, { max_namespaces: 50 });
     const created = await api("PUT", "/v1/namespaces/audited", t.key, { schema: { vector: { dimensions: 2 } } });
-    const upsert = await api("POST", "/v1/namespaces/audited/upsert", t.key, { documents: [{ id: 1, vector: [0, 0] }, { id: 2, vector: [1, 1] }] });
+    const upsert = await api("POST", "/v1/namespaces/audited/upsert", t.key, { documents: [{ id: 1, vector: [1, 0] }, { id: 2, vector: [1, 1] }] });
     await api("POST", "/v1/namespaces/audited/delete", t.key, { ids: [2, 99] });
     await api("POST", "/v1/namespaces/audited/patch", t.key, { documents: [{ id: 1, attributes: { note: "x" } }], condition: { field: "id", op: "eq", value: 1 } });
     await api("POST", "/v1/namespaces/audited/delete", t.key, { filter: { field: "id", op: "eq", value: 1 } });

@@ -68,7 +68,7 @@ describe("namespace prefix restriction", () => {
     const { key } = await keyFor(t.id, { scopes: ["read", "write"], namespace_prefix: "team-a-" });
 
     expect((await api("PUT", "/v1/namespaces/team-a-2", key, { schema: SCHEMA })).status).toBe(201);
-    expect((await api("POST", "/v1/namespaces/team-a-1/upsert", key, { documents: [{ id: 1, vector: [0, 0] }] })).status).toBe(200);
+    expect((await api("POST", "/v1/namespaces/team-a-1/upsert", key, { documents: [{ id: 1, vector: [1, 0] }] })).status).toBe(200);
     for (const ns of ["team-b-1", "other", "team-a", "team-"]) {
       for (const [method, path, body] of [
         ["GET", `/v1/namespaces/${ns}`],

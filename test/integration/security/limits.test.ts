@@ -63,7 +63,7 @@ describe("request rates", () => {
     const t = await adminTenant();
     await api("PUT", "/v1/namespaces/w", t.key, { schema: SCHEMA });
     await admin("PATCH", `/tenants/${t.id}/limits`, { write_requests_per_second: 1 });
-    const { results } = await burst(5, () => api("POST", "/v1/namespaces/w/upsert", t.key, { documents: [{ id: 1, vector: [0, 0] }] }));
+    const { results } = await burst(5, () => api("POST", "/v1/namespaces/w/upsert", t.key, { documents: [{ id: 1, vector: [1, 0] }] }));
     const limited = results.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(3);
     expect(limited[0].body.error.message).toMatch(/write_requests_per_second limit is 1/);
@@ -71,7 +71,7 @@ describe("request rates", () => {
     expect((await api("GET", "/v1/namespaces/w", t.key)).status).toBe(200);
 
     await admin("PATCH", `/tenants/${t.id}/limits`, { write_requests_per_second: null });
-    const after = await burst(5, () => api("POST", "/v1/namespaces/w/upsert", t.key, { documents: [{ id: 1, vector: [0, 0] }] }));
+    const after = await burst(5, () => api("POST", "/v1/namespaces/w/upsert", t.key, { documents: [{ id: 1, vector: [1, 0] }] }));
     expect(after.results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 

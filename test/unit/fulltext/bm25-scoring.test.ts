@@ -1,3 +1,4 @@
+import { seededRandom } from "../../helpers/random.ts";
 import { describe, expect, it } from "vitest";
 import { createAnalyzer } from "../../../src/core/index/fulltext/analyzer.ts";
 import { resolveFullTextConfig, type FullTextConfig } from "../../../src/core/index/fulltext/full-text-config.ts";
@@ -9,7 +10,7 @@ import { collectSegmentStats, searchSegment } from "../../../src/core/index/full
 import { MemoryFullTextIndex, scoreTailMatches } from "../../../src/core/index/fulltext/tail-index.ts";
 import { TopKCollector, type ScoredDoc } from "../../../src/core/index/fulltext/top-k-collector.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
-import { countingReader, mulberry32, randomText, zipfPicker } from "./corpus.ts";
+import { countingReader, randomText, zipfPicker } from "./corpus.ts";
 
 type Fields = { title: string | null; body: string | string[] | null };
 
@@ -20,7 +21,7 @@ const CONFIGS: Record<string, FullTextConfig> = {
 
 /** A namespace's history: writes flushed into segments (last write per id per flush) plus a WAL tail. */
 async function buildNamespace(seed: number, opts = { ids: 300, ops: 1200, flushes: 4 }) {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const pick = zipfPicker(rnd);
   let seq = 1000;
   const latest = new Map<number, { seq: number; fields: Fields } | null>(); // id → live version or deleted
@@ -203,7 +204,7 @@ describe("BM25 over segments + WAL tail with dead documents", () => {
   });
 
   it("pruning scores fewer documents than exhaustive search", async () => {
-    const rnd = mulberry32(77);
+    const rnd = seededRandom(77);
     const pick = zipfPicker(rnd);
     const w = new FullTextIndexWriter({ body: CONFIGS.body });
     for (let i = 0; i < 20000; i++) w.addDocument(i, { body: randomText(rnd, pick, 5, 30) });
@@ -219,7 +220,7 @@ describe("BM25 over segments + WAL tail with dead documents", () => {
 describe("reads per query", () => {
   it("are bounded by terms and fields, not by documents, and zero when warm", async () => {
     for (const docs of [2000, 20000]) {
-      const rnd = mulberry32(docs);
+      const rnd = seededRandom(docs);
       const pick = zipfPicker(rnd);
       const w = new FullTextIndexWriter(CONFIGS);
       for (let i = 0; i < docs; i++) w.addDocument(i, { title: randomText(rnd, pick, 1, 5), body: randomText(rnd, pick, 5, 30) });

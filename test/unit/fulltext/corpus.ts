@@ -1,18 +1,7 @@
-// Test helpers for the full-text tests: a seeded RNG, a small Zipfian corpus generator and a RangeReader
-// that counts reads. Not a test file itself.
+// Test helpers for the full-text tests: a small Zipfian corpus generator and a RangeReader that counts
+// reads. Not a test file itself.
 
 import type { RangeReader } from "../../../src/storage/range-reader.ts";
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "search", "index", "vector", "query", "segment", "storage", "object", "cache", "durable", "worker",

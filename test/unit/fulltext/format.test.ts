@@ -1,8 +1,8 @@
+import { seededRandom } from "../../helpers/random.ts";
 import { describe, expect, it } from "vitest";
 import { DataCorruptionError } from "../../../src/core/errors.ts";
 import { bitsNeeded, pack, packedByteLength, unpack } from "../../../src/core/index/fulltext/bit-packing.ts";
 import { ByteReader, ByteWriter } from "../../../src/core/index/fulltext/byte-io.ts";
-import { crc32 } from "../../../src/core/index/fulltext/crc32.ts";
 import { decodeFieldnorms, encodeFieldnorms } from "../../../src/core/index/fulltext/fieldnorms.ts";
 import { resolveFullTextConfig } from "../../../src/core/index/fulltext/full-text-config.ts";
 import { FullTextIndexReader } from "../../../src/core/index/fulltext/index-reader.ts";
@@ -11,13 +11,8 @@ import { encodeTermPostings, NO_MORE_DOCS, PostingList } from "../../../src/core
 import { encodeSeqTable, SeqTable } from "../../../src/core/index/fulltext/seq-table.ts";
 import { decodeDictBlock, findDictBlock, lookupInBlock, TermDictWriter } from "../../../src/core/index/fulltext/term-dict.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
-import { mulberry32 } from "./corpus.ts";
 
 describe("codec pieces", () => {
-  it("crc32 matches the IEEE check value", () => {
-    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
-  });
-
   it("varints round-trip up to 2^53", () => {
     const w = new ByteWriter(4);
     const values = [0, 1, 127, 128, 16383, 16384, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER];
@@ -30,7 +25,7 @@ describe("codec pieces", () => {
   });
 
   it("bit packing round-trips every width", () => {
-    const rnd = mulberry32(1);
+    const rnd = seededRandom(1);
     for (let bits = 0; bits <= 32; bits++) {
       const vals = Array.from({ length: 130 }, () => (bits === 0 ? 0 : Math.floor(rnd() * 2 ** bits)));
       const b = bitsNeeded(vals, 0, vals.length);
@@ -45,7 +40,7 @@ describe("codec pieces", () => {
 
 describe("postings region", () => {
   function build(df: number, seed: number) {
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const ords: number[] = [];
     const tfs: number[] = [];
     let d = -1;
@@ -145,7 +140,7 @@ describe("fieldnorms and seq table", () => {
   });
 
   it("maps ordinals to seqs and back", () => {
-    const rnd = mulberry32(9);
+    const rnd = seededRandom(9);
     const seqs: number[] = [];
     let s = 2 ** 40;
     for (let i = 0; i < 1000; i++) seqs.push((s += 1 + Math.floor(rnd() * (rnd() < 0.05 ? 1e6 : 3))));

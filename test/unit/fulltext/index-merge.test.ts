@@ -1,10 +1,11 @@
+import { seededRandom } from "../../helpers/random.ts";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../../src/core/errors.ts";
 import { resolveFullTextConfig } from "../../../src/core/index/fulltext/full-text-config.ts";
 import { mergeFullTextIndexes } from "../../../src/core/index/fulltext/index-merge.ts";
 import { FullTextIndexWriter, type TextValue } from "../../../src/core/index/fulltext/index-writer.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
-import { countingReader, mulberry32, randomText, zipfPicker } from "./corpus.ts";
+import { countingReader, randomText, zipfPicker } from "./corpus.ts";
 
 const CONFIGS = { title: resolveFullTextConfig({ stemming: true }), body: resolveFullTextConfig({}) };
 type Row = { seq: number; values: Record<string, TextValue> };
@@ -16,7 +17,7 @@ function build(rows: readonly Row[], configs: typeof CONFIGS = CONFIGS): Uint8Ar
 }
 
 function rowsOf(seed: number, seqs: number[]): Row[] {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const pick = zipfPicker(rnd);
   return seqs.map((seq) => ({
     seq,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { crc32 } from "../../../src/core/codec/crc32.ts";
 import { DataCorruptionError } from "../../../src/core/errors.ts";
 import {
   type CentroidList,
@@ -38,14 +37,6 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
   c[at] ^= 0x40;
   return c;
 }
-
-describe("crc32", () => {
-  it("matches the standard check value", () => {
-    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
-    const all = new TextEncoder().encode("123456789");
-    expect(crc32(all.subarray(4), crc32(all.subarray(0, 4)))).toBe(0xcbf43926);
-  });
-});
 
 describe("cluster block", () => {
   it("round-trips entries, factors, codes and vectors", () => {

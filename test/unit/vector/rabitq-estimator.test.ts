@@ -1,79 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ClusterBlockBuilder, decodeClusterBlock } from "../../../src/core/index/vector/cluster-block.ts";
-import { type VectorMetric, prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
-import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
-import { createRabitqEncoder } from "../../../src/core/index/vector/rabitq-encoder.ts";
-import {
-  createClusterQuery,
-  ensureRefine,
-  errorBound1,
-  estimate1,
-  estimateEx,
-  prepareClusterQuery,
-} from "../../../src/core/index/vector/rabitq-query.ts";
+import type { VectorMetric } from "../../../src/core/index/vector/distance.ts";
 import { createRotator } from "../../../src/core/index/vector/rotation.ts";
 import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
+import { estimateAll as estimateWith, gaussian as gaussianWith } from "../../helpers/rabitq-estimates.ts";
 
 const DIM = 200; // padded to 256: exercises the non-power-of-two rotation path
-
-interface Estimates {
-  truth: number[];
-  est1: number[];
-  bound1: number[];
-  estEx: number[];
-}
-
-/** Encodes `data` around centroid `c` with one rotation and estimates every distance to `q`. */
-function estimateAll(
-  data: Float32Array[],
-  c: Float32Array,
-  q: Float32Array,
-  metric: VectorMetric,
-  exBits: number,
-  seed: number,
-): Estimates {
-  const rot = createRotator(DIM, seed);
-  const P = rot.paddedDim;
-  const cr = rot.rotate(c, new Float64Array(P));
-  const c32 = new Float32Array(cr);
-  const enc = createRabitqEncoder(P, exBits, metric);
-  const b = new ClusterBlockBuilder({ clusterId: 0, dim: DIM, paddedDim: P, exBits, metric, withVectors: false });
-  const xr = new Float64Array(P);
-  const r = new Float64Array(P);
-  data.forEach((x, i) => {
-    rot.rotate(x, xr);
-    let cDotR = 0;
-    for (let d = 0; d < P; d++) {
-      r[d] = xr[d] - c32[d];
-      cDotR += c32[d] * r[d];
-    }
-    b.add(i, enc.encode(r, cDotR), null);
-  });
-  const block = decodeClusterBlock(b.finish());
-  const rng = createRng(seed + 1);
-  const cq = prepareClusterQuery(createClusterQuery(P, rng), rot.rotate(q, new Float64Array(P)), c32, metric);
-  ensureRefine(cq);
-  const n = data.length;
-  const ip4 = new Int32Array(n);
-  tsKernels.binaryDot4(block.code1, n, P / 8, cq.planes4, ip4);
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  const ipU = new Int32Array(n);
-  tsKernels.codeDotU8(block.code1, block.ex, exBits, P / 8, all, n, cq.q8, cq.q8Planes, ipU);
-  const out: Estimates = { truth: [], est1: [], bound1: [], estEx: [] };
-  for (let e = 0; e < n; e++) {
-    out.truth.push(preparedDistance(q, data[e], metric));
-    out.est1.push(estimate1(cq, block.factors, e, ip4[e]));
-    out.bound1.push(errorBound1(cq, block.factors, e));
-    out.estEx.push(estimateEx(cq, block.factors, e, ipU[e], exBits));
-  }
-  return out;
-}
-
-function gaussian(rng: ReturnType<typeof createRng>, metric: VectorMetric, shift = 0): Float32Array {
-  const v = new Float32Array(DIM);
-  for (let d = 0; d < DIM; d++) v[d] = rng.nextGaussian() + shift;
-  return prepareVector(v, DIM, metric);
-}
+const estimateAll = (...a: Parameters<typeof estimateWith> extends [number, ...infer R] ? R : never) => estimateWith(DIM, ...a);
+const gaussian = (rng: ReturnType<typeof createRng>, metric: VectorMetric, shift = 0) => gaussianWith(rng, DIM, metric, shift);
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]): number => {

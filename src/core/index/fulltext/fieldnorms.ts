@@ -11,7 +11,7 @@
 
 import { DataCorruptionError } from "../../errors.ts";
 import { ByteWriter } from "./byte-io.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../../codec/crc32.ts";
 
 export function encodeFieldnorms(w: ByteWriter, lengths: ArrayLike<number>, count: number): void {
   const start = w.length;
@@ -24,14 +24,14 @@ export function encodeFieldnorms(w: ByteWriter, lengths: ArrayLike<number>, coun
     else if (width === 2) w.u16(lengths[i]);
     else if (width === 4) w.u32(lengths[i]);
   }
-  w.u32(crc32(w.written(), start, w.length));
+  w.u32(crc32(w.written().subarray(start, w.length)));
 }
 
 /** Verifies and decodes a fieldnorms section holding `count` lengths. */
 export function decodeFieldnorms(bytes: Uint8Array, count: number, what: string): Uint8Array | Uint16Array | Uint32Array {
   if (bytes.length < 5) throw new DataCorruptionError(`${what}: fieldnorms too short (${bytes.length} bytes)`);
   const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-  const actual = crc32(bytes, 0, bytes.length - 4);
+  const actual = crc32(bytes.subarray(0, bytes.length - 4));
   if (stored !== actual) throw new DataCorruptionError(`${what}: fieldnorms crc mismatch (expected ${stored}, got ${actual})`);
   const width = bytes[0];
   if (![0, 1, 2, 4].includes(width) || bytes.length !== 5 + width * count) {

@@ -31,7 +31,7 @@
 
 import { DataCorruptionError } from "../../errors.ts";
 import { ByteReader, ByteWriter } from "./byte-io.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../../codec/crc32.ts";
 import type { SparseEntry } from "./term-dict.ts";
 
 export const FTS_MAGIC = 0x58544645; // "EFTX" little-endian
@@ -89,7 +89,7 @@ export function writeDirectoryAndFooter(w: ByteWriter, dir: IndexDirectory): voi
     }
   }
   const bytes = w.length - start;
-  const crc = crc32(w.written(), start, w.length);
+  const crc = crc32(w.written().subarray(start, w.length));
   w.u64(start);
   w.u32(bytes);
   w.u32(crc);

@@ -25,7 +25,7 @@
 import { DataCorruptionError } from "../../errors.ts";
 import { bitsNeeded, pack, packedByteLength, unpack } from "./bit-packing.ts";
 import { ByteReader, ByteWriter } from "./byte-io.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../../codec/crc32.ts";
 
 export const BLOCK_SIZE = 128;
 /** Frontier points kept per block; a longer frontier is coarsened into (max tf, min dl) groups (still a bound). */
@@ -78,7 +78,7 @@ export function encodeTermPostings(
     prevLast = ords[e - 1];
   }
   w.bytes(scratch.written());
-  w.u32(crc32(w.written(), regionStart, w.length));
+  w.u32(crc32(w.written().subarray(regionStart, w.length)));
 }
 
 /** Writes the Pareto frontier of (tf, dl) over the block, coarsened to MAX_IMPACTS points. */
@@ -143,7 +143,7 @@ export class PostingList {
   static decode(bytes: Uint8Array, df: number, what: string): PostingList {
     if (bytes.length < 5) throw new DataCorruptionError(`${what}: postings region too short (${bytes.length} bytes)`);
     const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-    const actual = crc32(bytes, 0, bytes.length - 4);
+    const actual = crc32(bytes.subarray(0, bytes.length - 4));
     if (stored !== actual) {
       throw new DataCorruptionError(`${what}: postings crc mismatch (expected ${stored}, got ${actual})`);
     }

@@ -12,7 +12,7 @@
 
 import { DataCorruptionError } from "../../errors.ts";
 import { ByteReader, ByteWriter } from "./byte-io.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../../codec/crc32.ts";
 
 const SEQ_BLOCK = 128;
 
@@ -30,7 +30,7 @@ export function encodeSeqTable(w: ByteWriter, seqs: ArrayLike<number>, count: nu
     w.varint(data.length - before);
   }
   w.bytes(data.written());
-  w.u32(crc32(w.written(), start, w.length));
+  w.u32(crc32(w.written().subarray(start, w.length)));
 }
 
 export class SeqTable {
@@ -51,7 +51,7 @@ export class SeqTable {
   static decode(bytes: Uint8Array, expectedCount: number, what: string): SeqTable {
     if (bytes.length < 5) throw new DataCorruptionError(`${what}: seq table too short`);
     const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-    const actual = crc32(bytes, 0, bytes.length - 4);
+    const actual = crc32(bytes.subarray(0, bytes.length - 4));
     if (stored !== actual) throw new DataCorruptionError(`${what}: seq table crc mismatch (expected ${stored}, got ${actual})`);
     const r = new ByteReader(bytes, what, 0, bytes.length - 4);
     const count = r.varint();

@@ -21,7 +21,7 @@
 
 import { DataCorruptionError } from "../../errors.ts";
 import { ByteReader, ByteWriter } from "./byte-io.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../../codec/crc32.ts";
 
 export const DICT_BLOCK_TERMS = 64;
 export const DICT_BLOCK_TARGET_BYTES = 2048;
@@ -119,7 +119,7 @@ export interface DictBlock {
 export function decodeDictBlock(bytes: Uint8Array, what: string): DictBlock {
   if (bytes.length < 5) throw new DataCorruptionError(`${what}: dictionary block too short (${bytes.length} bytes)`);
   const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
-  const actual = crc32(bytes, 0, bytes.length - 4);
+  const actual = crc32(bytes.subarray(0, bytes.length - 4));
   if (stored !== actual) throw new DataCorruptionError(`${what}: dictionary block crc mismatch (expected ${stored}, got ${actual})`);
   const r = new ByteReader(bytes, what, 0, bytes.length - 4);
   const n = r.varint();

@@ -3,6 +3,7 @@
  * segment searched later prunes against the best scores found so far. Order: score descending, then seq
  * ascending; the ordering is total, so results never depend on search order. It does not score.
  */
+import { BoundedHeap } from "../../query/top-k.ts";
 
 export interface ScoredDoc {
   seq: number;
@@ -18,70 +19,41 @@ export function ranksBefore(a: { score: number; seq: number }, b: { score: numbe
   return a.score > b.score || (a.score === b.score && a.seq < b.seq);
 }
 
+function byRank(a: ScoredDoc, b: ScoredDoc): number {
+  return ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0;
+}
+
 export class TopKCollector {
-  readonly k: number;
-  /** Min-heap on rank: heap[0] is the worst kept document. */
-  private readonly heap: ScoredDoc[] = [];
+  private readonly heap: BoundedHeap<ScoredDoc>;
 
   constructor(k: number) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`top-k: k must be a positive integer, got ${k}`);
-    this.k = k;
+    this.heap = new BoundedHeap(k, byRank);
+  }
+
+  get k(): number {
+    return this.heap.k;
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Score a new document must reach (ties then go by seq); −Infinity until k documents are held. */
   get threshold(): number {
-    return this.heap.length < this.k ? -Infinity : this.heap[0].score;
+    return this.heap.worst?.score ?? -Infinity;
   }
 
   /** Offers a document; returns true when it was kept. */
   offer(seq: number, score: number, ord: number, source: number): boolean {
-    const heap = this.heap;
-    if (heap.length < this.k) {
-      heap.push({ seq, score, ord, source });
-      this.up(heap.length - 1);
-      return true;
-    }
-    const worst = heap[0];
-    if (!(score > worst.score || (score === worst.score && seq < worst.seq))) return false;
-    heap[0] = { seq, score, ord, source };
-    this.down(0);
-    return true;
+    // Reject before allocating: most offers in a scoring loop lose.
+    const worst = this.heap.worst;
+    if (worst && !(score > worst.score || (score === worst.score && seq < worst.seq))) return false;
+    return this.heap.offer({ seq, score, ord, source });
   }
 
   /** The kept documents, best first. */
   results(): ScoredDoc[] {
-    return [...this.heap].sort((a, b) => (ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0));
-  }
-
-  private worse(i: number, j: number): boolean {
-    return ranksBefore(this.heap[j], this.heap[i]);
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.worse(i, p)) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.worse(l, m)) m = l;
-      if (r < h.length && this.worse(r, m)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
-    }
+    return this.heap.sorted();
   }
 }
