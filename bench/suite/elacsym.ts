@@ -1,7 +1,7 @@
 /**
  * Elacsym as a benchmarked system: loads datasets through the HTTP API of a local server (wrangler
  * dev, its own workerd process per job) and answers the workloads' searches with the API's own
- * timing and I/O figures. Shared by `npm run bench`, bench:ann and bench:fts; no workload logic here.
+ * timing and I/O figures, for `npm run bench`; no workload logic here.
  */
 import { type BeirDataset } from "../lib/datasets.ts";
 import { type LocalServer, call, ingest, startServer, waitIdle } from "../lib/server.ts";
@@ -83,8 +83,8 @@ export async function coldRuns(server: LocalServer, ns: string, bodies: Record<s
 }
 
 /** One server per job, so that its workerd peak memory belongs to that job alone. */
-async function withServer<T>(vars: Record<string, string>, fn: (server: LocalServer) => Promise<T>): Promise<T> {
-  const server = await startServer({ vars });
+async function withServer<T>(port: number, vars: Record<string, string>, fn: (server: LocalServer) => Promise<T>): Promise<T> {
+  const server = await startServer({ port, vars });
   try {
     return await fn(server);
   } finally {
@@ -92,8 +92,8 @@ async function withServer<T>(vars: Record<string, string>, fn: (server: LocalSer
   }
 }
 
-export async function elacsymAnn(set: VectorSet, opts: RunOptions & { coldQueries: number; log: (s: string) => void }): Promise<AnnResult> {
-  return withServer(ANN_SERVER_VARS, async (server) => {
+export async function elacsymAnn(set: VectorSet, opts: RunOptions & { coldQueries: number; port: number; log: (s: string) => void }): Promise<AnnResult> {
+  return withServer(opts.port, ANN_SERVER_VARS, async (server) => {
     const ns = `ann-${set.key}`;
     server.resetPeak();
     const loaded = await loadVectorSet(server, ns, set);
@@ -166,9 +166,9 @@ export async function elacsymQuality(
   name: "scifact" | "cranfield",
   ds: BeirDataset,
   vectors: { docs: Map<string, Float32Array>; queries: Map<string, Float32Array> } | undefined,
-  opts: RunOptions & { coldQueries: number; log: (s: string) => void },
+  opts: RunOptions & { coldQueries: number; port: number; log: (s: string) => void },
 ): Promise<QualityResult[]> {
-  return withServer({ ELACSYM_EDGE_CACHE: "0" }, async (server) => {
+  return withServer(opts.port, { ELACSYM_EDGE_CACHE: "0" }, async (server) => {
     server.resetPeak();
     const ingestFigures = await loadBeirNamespace(server, name, ds, vectors?.docs);
     const out: QualityResult[] = [];

@@ -14,7 +14,7 @@ export async function runPeer(job: PeerJob): Promise<PeerReply & { peak: number 
   const child = fork(join(import.meta.dirname, "peer-child.ts"), [JSON.stringify(job)], {
     execArgv: [`--max-old-space-size=${HEAP_MB}`],
     // LanceDB logs deprecation warnings per query through Rust's logger.
-    env: { ...process.env, RUST_LOG: "error", LANCE_LOG: "error" },
+    env: { ...process.env, RUST_LOG: "error", LANCE_LOG: "error", LANCEDB_LOG: "error" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const memory = sampleMemory(child.pid!);

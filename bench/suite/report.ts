@@ -22,21 +22,38 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map(line)].join("\n");
 }
 
-/** Latency at the target recall: the first sweep point reaching it, and p50 linearly interpolated in recall. */
+const latencyOf = (p: AnnPoint, which: "client" | "server") => (which === "server" ? p.serverP50 : p.p50);
+
+/**
+ * The sweep points no other point beats on both recall and p50, fastest first: a system's best
+ * setting for each recall level, whichever line (refine factor, ef) it came from.
+ */
+export function frontier(points: AnnPoint[], which: "client" | "server" = "client"): AnnPoint[] {
+  const timed = points.filter((p) => latencyOf(p, which) !== undefined);
+  timed.sort((a, b) => latencyOf(a, which)! - latencyOf(b, which)! || b.recall - a.recall);
+  const out: AnnPoint[] = [];
+  for (const p of timed) if (p.recall > (out.at(-1)?.recall ?? -1)) out.push(p);
+  return out;
+}
+
+/**
+ * Latency at the target recall on the frontier: its first point reaching the target, and p50
+ * linearly interpolated in recall between that point and the frontier point before it.
+ */
 export function atRecall(points: AnnPoint[], which: "client" | "server" = "client"): { point?: AnnPoint; p50?: number; p99?: number; interpolated?: number; best: number } {
-  const p50 = (p: AnnPoint) => (which === "server" ? p.serverP50 : p.p50);
-  const p99 = (p: AnnPoint) => (which === "server" ? p.serverP99 : p.p99);
   const best = Math.max(...points.map((p) => p.recall));
-  const i = points.findIndex((p) => p.recall >= RECALL_TARGET);
+  const line = frontier(points, which);
+  const i = line.findIndex((p) => p.recall >= RECALL_TARGET);
   if (i < 0) return { best };
-  const point = points[i];
-  let interpolated = p50(point);
-  const prev = points[i - 1];
-  if (prev && prev.recall < RECALL_TARGET && interpolated !== undefined && p50(prev) !== undefined) {
+  const point = line[i];
+  const p50 = latencyOf(point, which)!;
+  const prev = line[i - 1];
+  let interpolated = p50;
+  if (prev && prev.recall < RECALL_TARGET) {
     const t = (RECALL_TARGET - prev.recall) / (point.recall - prev.recall);
-    interpolated = p50(prev)! + t * (interpolated - p50(prev)!);
+    interpolated = latencyOf(prev, which)! + t * (p50 - latencyOf(prev, which)!);
   }
-  return { point, p50: p50(point), p99: p99(point), interpolated, best };
+  return { point, p50, p99: which === "server" ? point.serverP99 : point.p99, interpolated, best };
 }
 
 const label = (r: AnnResult) => (r.system === "elacsym" ? NAMES.elacsym : `${NAMES[r.system]} ${r.config}`);
@@ -59,8 +76,8 @@ function annCharts(res: SuiteResults, dir: string): Map<string, string> {
     const rs = res.ann.filter((r) => r.dataset === dataset);
     const series: Series[] = [];
     for (const r of rs) {
-      series.push({ name: r.system === "elacsym" ? "Elacsym (round trip)" : label(r), points: r.points.map((p) => ({ x: p.p50, y: p.recall, label: p.label })) });
-      if (r.system === "elacsym") series.push({ name: "Elacsym (server)", points: r.points.map((p) => ({ x: Math.max(p.serverP50 ?? NaN, 0.05), y: p.recall, label: p.label })) });
+      series.push({ name: r.system === "elacsym" ? "Elacsym (round trip)" : label(r), points: frontier(r.points).map((p) => ({ x: p.p50, y: p.recall, label: p.label })) });
+      if (r.system === "elacsym") series.push({ name: "Elacsym (server)", points: frontier(r.points, "server").map((p) => ({ x: Math.max(p.serverP50!, 0.05), y: p.recall, label: p.label })) });
     }
     const file = `recall-latency-${dataset}.svg`;
     writeFileSync(join(dir, file), lineChart(series, {

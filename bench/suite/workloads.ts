@@ -19,6 +19,11 @@ export interface RunOptions {
 export interface SweepPoint {
   label: string;
   knobs: Record<string, number>;
+  /**
+   * Points of one line (e.g. one refine factor) come in order of growing cost; the rest of a line
+   * is skipped once it reaches `stopAtRecall` or its recall stops growing (the knob is saturated).
+   */
+  line?: string;
 }
 
 export interface Latency {
@@ -33,6 +38,7 @@ export interface Latency {
 export interface AnnPoint extends Latency {
   label: string;
   knobs: Record<string, number>;
+  line?: string;
   recall: number;
   /** System-specific figures averaged over the queries of one pass (object reads, candidates, …). */
   extra?: Record<string, number>;
@@ -75,9 +81,13 @@ async function timedPasses<Q, Id>(queries: Q[], search: (q: Q) => Promise<Answer
   return { first, latency };
 }
 
+/** Recall gains below this over two successive points of a line count as saturation. */
+const SATURATED = 0.002;
+
 /**
- * Recall@10 and latency at each sweep point, in order. Stops after the first point at or above
- * `stopAtRecall`: further points only cost time.
+ * Recall@10 and latency at each sweep point, in order. A line stops after its first point at or
+ * above `stopAtRecall`, or after two points that did not raise its recall: further points only
+ * cost time.
  */
 export async function annSweep(
   set: VectorSet,
@@ -86,7 +96,11 @@ export async function annSweep(
   opts: RunOptions & { stopAtRecall?: number; log?: (s: string) => void },
 ): Promise<AnnPoint[]> {
   const out: AnnPoint[] = [];
+  const lines = new Map<string, { best: number; flat: number; done: boolean }>();
   for (const point of points) {
+    const line = lines.get(point.line ?? "") ?? { best: -1, flat: 0, done: false };
+    lines.set(point.line ?? "", line);
+    if (line.done) continue;
     const { first, latency } = await timedPasses(set.queries, (q) => search(q, point), opts);
     let hits = 0;
     const extra: Record<string, number> = {};
@@ -96,9 +110,11 @@ export async function annSweep(
       for (const [k, v] of Object.entries(a.extra ?? {})) extra[k] = (extra[k] ?? 0) + v / first.length;
     });
     const recall = hits / (set.queries.length * 10);
-    out.push({ label: point.label, knobs: point.knobs, recall, ...latency, ...(Object.keys(extra).length > 0 ? { extra } : {}) });
+    out.push({ label: point.label, knobs: point.knobs, ...(point.line ? { line: point.line } : {}), recall, ...latency, ...(Object.keys(extra).length > 0 ? { extra } : {}) });
     opts.log?.(`  ${point.label}: recall@10 ${recall.toFixed(3)}, p50 ${latency.p50.toFixed(2)} ms`);
-    if (recall >= (opts.stopAtRecall ?? 2)) break;
+    line.flat = recall > line.best + SATURATED ? 0 : line.flat + 1;
+    line.best = Math.max(line.best, recall);
+    line.done = recall >= (opts.stopAtRecall ?? 2) || line.flat >= 2;
   }
   return out;
 }
