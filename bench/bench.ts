@@ -6,7 +6,7 @@
  * Knobs (env, or flags): --quick (20k generated vectors, 50 queries, 1 pass), --report-only (re-render
  * from the last results), BENCH_SIZES, BENCH_QUERIES, BENCH_PASSES, BENCH_SYSTEMS, BENCH_WORKLOADS,
  * BENCH_COLD_QUERIES, BENCH_LANCE_INDEXES, BENCH_LANCE_LARGE_INDEXES, BENCH_ORAMA_MAX_VECTORS,
- * BENCH_ELACSYM_MAX_VECTORS, BENCH_PORT, BENCH_OUT, BENCH_CACHE_DIR, ELACSYM_DATASETS. See README "Benchmarks".
+ * BENCH_ELACSYM_MAX_VECTORS, BENCH_POINT_SECONDS, BENCH_PORT, BENCH_OUT, BENCH_CACHE_DIR, ELACSYM_DATASETS. See README "Benchmarks".
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -32,6 +32,7 @@ const OPTIONS = {
   queries: Number(env("BENCH_QUERIES", "100", "50")),
   passes: Number(env("BENCH_PASSES", "3", "1")),
   warmup: 10,
+  pointSeconds: Number(env("BENCH_POINT_SECONDS", "45", "20")),
   coldQueries: Number(env("BENCH_COLD_QUERIES", "20", "10")),
   systems: env("BENCH_SYSTEMS", SYSTEMS.join(","), SYSTEMS.join(",")),
   workloads: env("BENCH_WORKLOADS", "ann,quality", "ann,quality"),
@@ -89,7 +90,7 @@ async function runAll(): Promise<SuiteResults> {
     mkdirSync(join(OUT, "benchmarks"), { recursive: true });
     writeFileSync(RESULTS, JSON.stringify(results, null, 1));
   };
-  const run = { passes: OPTIONS.passes, warmup: OPTIONS.warmup };
+  const run = { passes: OPTIONS.passes, warmup: OPTIONS.warmup, pointSeconds: OPTIONS.pointSeconds };
   const attempt = async (system: SystemName, workload: string, dataset: string, fn: () => Promise<void>) => {
     log(`${system} — ${workload} — ${dataset}`);
     try {

@@ -85,7 +85,7 @@ export async function lancedbAnn(set: VectorSet, indexes: LanceIndex[], opts: Ru
         const rows = await query.toArray();
         return { ids: rows.map((r: { id: number }) => r.id) };
       };
-      const points = await annSweep(set, sweepPoints(kind, set.count), search, { ...opts, stopAtRecall: 0.999 });
+      const points = await annSweep(set, sweepPoints(kind, set.count), search, opts);
       out.push({
         system: "lancedb",
         dataset: set.key,

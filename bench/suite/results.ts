@@ -40,6 +40,8 @@ export interface AnnResult {
   /** Index type or mode, e.g. "IVF + RaBitQ", "IVF_PQ", "brute force". */
   config: string;
   settings: Record<string, string | number>;
+  /** What the system reported about its index after loading (clusters, default nprobe, …). */
+  figures?: Record<string, number>;
   ingest: Ingest;
   points: AnnPoint[];
   memory: Memory;

@@ -13,7 +13,12 @@ export interface RunOptions {
   passes: number;
   /** Untimed queries run before each sweep point (or quality run). */
   warmup: number;
+  /** No further pass starts once a point's passes took this long (slow points get fewer passes). */
+  pointSeconds: number;
 }
+
+/** Sweeps stop a line here: the comparison is at 0.95, and points past 0.99 only cost time. */
+export const STOP_AT_RECALL = 0.99;
 
 /** One setting of a system's speed/recall knobs (nprobe, ef, refine factor, …). */
 export interface SweepPoint {
@@ -21,7 +26,7 @@ export interface SweepPoint {
   knobs: Record<string, number>;
   /**
    * Points of one line (e.g. one refine factor) come in order of growing cost; the rest of a line
-   * is skipped once it reaches `stopAtRecall` or its recall stops growing (the knob is saturated).
+   * is skipped once it reaches STOP_AT_RECALL or its recall stops growing (the knob is saturated).
    */
   line?: string;
 }
@@ -30,6 +35,8 @@ export interface Latency {
   /** Client-side time around the call: in-process for embedded systems, an HTTP round trip for Elacsym. */
   p50: number;
   p99: number;
+  /** Timed passes actually run (fewer than asked when a point is slow). */
+  passes?: number;
   /** Server-side time reported by the system, when it reports one. */
   serverP50?: number;
   serverP99?: number;
@@ -57,7 +64,8 @@ async function timedPasses<Q, Id>(queries: Q[], search: (q: Q) => Promise<Answer
   const s50: number[] = [];
   const s99: number[] = [];
   let first: Answer<Id>[] = [];
-  for (let pass = 0; pass < Math.max(1, opts.passes); pass++) {
+  const started = performance.now();
+  for (let pass = 0; pass < Math.max(1, opts.passes) && (pass === 0 || performance.now() - started < opts.pointSeconds * 1000); pass++) {
     const ms: number[] = [];
     const server: number[] = [];
     const answers: Answer<Id>[] = [];
@@ -76,7 +84,7 @@ async function timedPasses<Q, Id>(queries: Q[], search: (q: Q) => Promise<Answer
       s99.push(percentile(server, 99));
     }
   }
-  const latency: Latency = { p50: median(p50), p99: median(p99) };
+  const latency: Latency = { p50: median(p50), p99: median(p99), passes: p50.length };
   if (s50.length > 0) Object.assign(latency, { serverP50: median(s50), serverP99: median(s99) });
   return { first, latency };
 }
@@ -86,14 +94,13 @@ const SATURATED = 0.002;
 
 /**
  * Recall@10 and latency at each sweep point, in order. A line stops after its first point at or
- * above `stopAtRecall`, or after two points that did not raise its recall: further points only
- * cost time.
+ * above STOP_AT_RECALL, or after two points that did not raise its recall.
  */
 export async function annSweep(
   set: VectorSet,
   points: SweepPoint[],
   search: (q: Float32Array, point: SweepPoint) => Promise<Answer<number>>,
-  opts: RunOptions & { stopAtRecall?: number; log?: (s: string) => void },
+  opts: RunOptions & { log?: (s: string) => void },
 ): Promise<AnnPoint[]> {
   const out: AnnPoint[] = [];
   const lines = new Map<string, { best: number; flat: number; done: boolean }>();
@@ -114,7 +121,7 @@ export async function annSweep(
     opts.log?.(`  ${point.label}: recall@10 ${recall.toFixed(3)}, p50 ${latency.p50.toFixed(2)} ms`);
     line.flat = recall > line.best + SATURATED ? 0 : line.flat + 1;
     line.best = Math.max(line.best, recall);
-    line.done = recall >= (opts.stopAtRecall ?? 2) || line.flat >= 2;
+    line.done = recall >= STOP_AT_RECALL || line.flat >= 2;
   }
   return out;
 }
