@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DATASETS } from "./lib/datasets.ts";
-import { generatedKey, openVectorSet, prepareGenerated } from "./lib/vector-sets.ts";
+import { GENERATED_DATA, generatedKey, openVectorSet, prepareGenerated } from "./lib/vector-sets.ts";
 import { elacsymAnn, elacsymQuality } from "./suite/elacsym.ts";
 import { LANCE_INDEXES, type LanceIndex } from "./suite/lancedb.ts";
 import { describeMachine } from "./suite/machine.ts";
@@ -28,7 +28,7 @@ const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 const OPTIONS = {
   mode: quick ? "quick" : "full",
-  sizes: env("BENCH_SIZES", "100000,1000000", "20000"),
+  sizes: env("BENCH_SIZES", "20000,100000,1000000", "20000"),
   queries: Number(env("BENCH_QUERIES", "100", "50")),
   passes: Number(env("BENCH_PASSES", "3", "1")),
   warmup: 10,
@@ -113,7 +113,7 @@ async function runAll(): Promise<SuiteResults> {
       await prepareGenerated(n, OPTIONS.queries, log);
       keys.push(generatedKey(n));
     }
-    results.dataNotes.push(`generated: ${sizes.map((n) => n.toLocaleString("en-US")).join(", ")} × 768 clustered unit vectors (1,000 Gaussian clusters on a 16-d latent space plus noise, seed 7; test/helpers/vector-data.ts), exact top-10 by brute force`);
+    results.dataNotes.push(`generated: ${sizes.map((n) => n.toLocaleString("en-US")).join(", ")} vectors; ${GENERATED_DATA}; exact top-10 by brute force`);
     for (const key of keys) {
       const set = openVectorSet(key, OPTIONS.queries)!;
       for (const system of systems) {

@@ -30,11 +30,14 @@ export interface VectorSet {
 
 /** Where generated vectors and their ground truth are cached between runs (outside the repository). */
 export const CACHE_DIR = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), "elacsym-bench-data");
-const GEN = { dim: 768, clusters: 1000, seed: 7, normalize: true } as const;
+const GEN = { dim: 768, clusters: 1000, seed: 7, latent: 16, normalize: true } as const;
 const genPath = (count: number) => join(CACHE_DIR, `gen${GEN.dim}-c${GEN.clusters}-s${GEN.seed}-${count}.f32`);
 const truthPath = (count: number, nq: number) => `${genPath(count)}.q${nq}.truth.json`;
 
 export const generatedKey = (count: number) => `gen-${count}`;
+
+/** How the generated sets are made, for the report. */
+export const GENERATED_DATA = `${GEN.dim}-d unit vectors from test/helpers/vector-data.ts: ${GEN.clusters.toLocaleString("en-US")} Gaussian clusters whose points also vary along a shared ${GEN.latent}-d latent space, plus isotropic noise (seed ${GEN.seed}); queries are fresh points of the same distribution`;
 
 function generatedQueries(nq: number, count: number): Float32Array[] {
   const gen = clusteredData(GEN);

@@ -47,7 +47,7 @@ export async function oramaAnn(set: VectorSet, opts: RunOptions & { log: (s: str
 /** Stock: Orama's default tokenizer and search options. Tuned: english stemming and stopwords, any-term matching. */
 const VARIANTS = {
   stock: { tokenizer: {}, threshold: undefined as number | undefined, describe: "defaults (no stemming, no stopwords, default threshold)" },
-  english: { tokenizer: { language: "english", stemming: true, stopWords: englishStopwords }, threshold: 1, describe: "english stemmer + @orama/stopwords english, threshold 1 (any term)" },
+  english: { tokenizer: { language: "english", stemming: true, stopWords: englishStopwords }, threshold: 1, describe: "english stemmer + @orama/stopwords english, threshold 1 (any term, as by default)" },
 } as const;
 
 function corpusDb(variant: keyof typeof VARIANTS, dims?: number): AnyOrama {

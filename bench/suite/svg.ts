@@ -22,9 +22,9 @@ export interface ChartOptions {
 }
 
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
-const W = 760;
+const W = 860;
 const H = 420;
-const M = { left: 70, right: 220, top: 40, bottom: 55 };
+const M = { left: 70, right: 280, top: 40, bottom: 55 };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
