@@ -8,16 +8,16 @@ import { join } from "node:path";
 import { decodeCentroidList, openCentroidIndex, type CentroidIndex } from "../src/core/index/vector/centroid-list.ts";
 import { decodeClusterBlock, type ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
 import type { ClusterBlockLocation } from "../src/core/index/vector/cluster-object.ts";
-import { prepareVector, type VectorMetric } from "../src/core/index/vector/distance.ts";
+import type { VectorMetric } from "../src/core/index/vector/distance.ts";
 import { buildIvfIndex, type IndexObjectSink } from "../src/core/index/vector/ivf-build.ts";
 import type { VectorRecord } from "../src/core/index/vector/ivf-encoder.ts";
 import { DEFAULT_EX_BITS } from "../src/core/index/vector/ivf-train.ts";
 import { searchIvf } from "../src/core/index/vector/ivf-search.ts";
 import { tsKernels, type VectorKernels } from "../src/core/index/vector/kernels.ts";
 import type { RangeReader } from "../src/storage/range-reader.ts";
-import { CandidateHeap } from "../src/core/index/vector/candidate-heap.ts";
 import { clusteredData } from "../test/helpers/vector-data.ts";
-import { loadRealDatasets } from "./datasets.ts";
+import { loadRealDatasets } from "./lib/datasets.ts";
+import { exactTopK } from "./lib/exact.ts";
 import { loadWasmKernels } from "./load-kernels.ts";
 
 const arg = (name: string, def: string): string =>
@@ -67,30 +67,10 @@ function* arraySource(data: Float32Array, n: number, dim: number): Iterable<Vect
   }
 }
 
-function exactTopK(ds: { metric: VectorMetric; dim: number; source: () => Iterable<VectorRecord> }, queries: Float32Array[], k: number): number[][] {
-  const dim = ds.dim;
-  const all = new Float32Array(queries.length * dim);
-  queries.forEach((q, i) => all.set(q, i * dim));
-  const m = kernels.createMatrix(all, queries.length, dim);
-  const heaps = queries.map(() => new CandidateHeap(k));
-  const d = new Float32Array(queries.length);
-  for (const r of ds.source()) {
-    const v = prepareVector(r.vector, dim, ds.metric);
-    if (ds.metric === "euclidean_squared") m.l2(v, d);
-    else {
-      m.dot(v, d);
-      for (let i = 0; i < d.length; i++) d[i] = -d[i];
-    }
-    for (let i = 0; i < d.length; i++) if (d[i] < heaps[i].threshold()) heaps[i].push(r.seq, d[i]);
-  }
-  return heaps.map((h) => h.sorted().map((c) => c.seq));
-}
-
 function realDatasets(): Dataset[] {
   const out: Dataset[] = [];
   for (const r of loadRealDatasets()) {
-    const key = r.name.startsWith("ngt") ? "sift" : "scifact";
-    if (!SETS.includes(key)) continue;
+    if (!SETS.includes(r.key)) continue;
     const nq = Math.min(r.queries.n, Math.max(NQ, 300));
     out.push({
       name: r.name,
@@ -122,7 +102,7 @@ function generated(name: string, n: number, dim: number, exBits: number[]): Data
   const queries = Array.from({ length: NQ }, (_, i) => qgen(n + 10_000_000 + i));
   const t = performance.now();
   const ds: Dataset = { name, metric: "cosine", dim, n, source, queries, groundTruth: [], exBits };
-  ds.groundTruth = exactTopK(ds, queries, 10);
+  ds.groundTruth = exactTopK(kernels, ds, queries, 10);
   console.log(`(${name}: exact ground truth for ${NQ} queries in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
   return ds;
 }

@@ -2,10 +2,11 @@
  * Starts the local server (`npm start`'s script) on a private port and state directory for a
  * benchmark, and reads the workerd process's memory from /proc. Or uses ELACSYM_ENDPOINT/KEY.
  */
-import { type ChildProcess, execSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { descendants, processName, resetPeak, statusBytes } from "./proc.ts";
 
 export interface LocalServer {
   endpoint: string;
@@ -21,37 +22,8 @@ export interface LocalServer {
   stateDir: string;
 }
 
-function descendants(root: number): number[] {
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    let kids: number[] = [];
-    try {
-      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return;
-    }
-    for (const k of kids) {
-      out.push(k);
-      walk(k);
-    }
-  };
-  walk(root);
-  return out;
-}
-
 function workerdPids(root: number): number[] {
-  return descendants(root).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/comm`, "utf8").trim().startsWith("workerd");
-    } catch {
-      return false;
-    }
-  });
-}
-
-function statusField(pid: number, field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
+  return descendants(root).filter((p) => processName(p).startsWith("workerd"));
 }
 
 export async function startServer(options: { port?: number; vars?: Record<string, string>; stateDir?: string; key?: string } = {}): Promise<LocalServer> {
@@ -101,19 +73,13 @@ export async function startServer(options: { port?: number; vars?: Record<string
     memory() {
       const pids = workerdPids(child.pid!);
       return {
-        rss: pids.reduce((s, p) => s + statusField(p, "VmRSS"), 0),
-        peak: pids.reduce((s, p) => s + statusField(p, "VmHWM"), 0),
+        rss: pids.reduce((s, p) => s + statusBytes(p, "VmRSS"), 0),
+        peak: pids.reduce((s, p) => s + statusBytes(p, "VmHWM"), 0),
       };
     },
     resetPeak() {
-      // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
-      for (const p of workerdPids(child.pid!)) {
-        try {
-          execSync(`echo 5 > /proc/${p}/clear_refs`);
-        } catch {
-          // not permitted: peaks then cover the whole run
-        }
-      }
+      // Where not permitted, peaks cover the whole run.
+      for (const p of workerdPids(child.pid!)) resetPeak(p);
     },
     stateDir: state,
     kill() {
