@@ -136,9 +136,10 @@ function ratioRows(res: SuiteResults): (string | number)[][] {
       return rs.length ? Math.max(...rs.map(docsPerSecond)) : undefined;
     };
     const ei = ingest("elacsym");
-    rows.push(["ingest docs/s until indexed (LanceDB: its fastest index)", name, num(ei), num(ingest("lancedb")), ratio(ei, ingest("lancedb")), num(ingest("orama")), ratio(ei, ingest("orama")), "higher"]);
+    const cell = (s: SystemName, v: number | undefined, f: (v: number) => string) => (v !== undefined ? f(v) : skipped(s) ? "not run" : "–");
+    rows.push(["ingest docs/s until indexed (LanceDB: its fastest index)", name, cell("elacsym", ei, num), cell("lancedb", ingest("lancedb"), num), ratio(ei, ingest("lancedb")), cell("orama", ingest("orama"), num), ratio(ei, ingest("orama")), "higher"]);
     const mem = (s: SystemName) => res.ann.find((r) => r.dataset === d && r.system === s)?.memory.peak;
-    rows.push(["peak RSS of the process", name, mib(mem("elacsym")), mib(mem("lancedb")), ratio(mem("elacsym"), mem("lancedb")), mib(mem("orama")), ratio(mem("elacsym"), mem("orama")), "lower"]);
+    rows.push(["peak RSS of the process", name, cell("elacsym", mem("elacsym"), mib), cell("lancedb", mem("lancedb"), mib), ratio(mem("elacsym"), mem("lancedb")), cell("orama", mem("orama"), mib), ratio(mem("elacsym"), mem("orama")), "lower"]);
   }
   for (const ds of ["scifact", "cranfield"] as const) {
     for (const run of ["bm25", "hybrid"]) {
