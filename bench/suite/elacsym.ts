@@ -8,7 +8,7 @@ import { type LocalServer, call, ingest, startServer, waitIdle } from "../lib/se
 import { median, percentile } from "../lib/stats.ts";
 import type { VectorSet } from "../lib/vector-sets.ts";
 import type { AnnResult, ColdFigures, Ingest, QualityResult } from "./results.ts";
-import { type Answer, type RunOptions, type SweepPoint, annSweep, qualityRun } from "./workloads.ts";
+import { type Answer, type BeirVectors, type RunOptions, type SweepPoint, annSweep, qualityRun } from "./workloads.ts";
 
 /**
  * Cache API off so that "cold" means storage reads. The small real sets (4,500 and 5,183 vectors)
@@ -169,7 +169,7 @@ export function textSearch(server: LocalServer, ns: string, body: (qid: string) 
 export async function elacsymQuality(
   name: "scifact" | "cranfield",
   ds: BeirDataset,
-  vectors: { docs: Map<string, Float32Array>; queries: Map<string, Float32Array> } | undefined,
+  vectors: BeirVectors | undefined,
   opts: RunOptions & { coldQueries: number; port: number; log: (s: string) => void },
 ): Promise<QualityResult[]> {
   return withServer(opts.port, { ELACSYM_EDGE_CACHE: "0" }, async (server) => {

@@ -11,7 +11,7 @@ import { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Tabl
 import type { BeirDataset } from "../lib/datasets.ts";
 import type { VectorSet } from "../lib/vector-sets.ts";
 import type { AnnResult, QualityResult } from "./results.ts";
-import { type Answer, type RunOptions, type SweepPoint, annSweep, qualityRun } from "./workloads.ts";
+import { type Answer, type BeirVectors, type LoggedRunOptions, type SweepPoint, annSweep, qualityRun } from "./workloads.ts";
 
 /** The IVF index types of this LanceDB version the suite knows how to build and sweep. */
 export const LANCE_INDEXES = ["ivf_pq", "ivf_rq", "ivf_hnsw_sq"] as const;
@@ -57,7 +57,7 @@ function sweepPoints(kind: LanceIndex, count: number): SweepPoint[] {
   );
 }
 
-export async function lancedbAnn(set: VectorSet, indexes: LanceIndex[], opts: RunOptions & { log: (s: string) => void }): Promise<AnnResult[]> {
+export async function lancedbAnn(set: VectorSet, indexes: LanceIndex[], opts: LoggedRunOptions): Promise<AnnResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "bench-lancedb-"));
   try {
     const db = await lancedb.connect(dir);
@@ -110,8 +110,8 @@ export async function lancedbAnn(set: VectorSet, indexes: LanceIndex[], opts: Ru
 export async function lancedbQuality(
   name: "scifact" | "cranfield",
   ds: BeirDataset,
-  vectors: { docs: Map<string, Float32Array>; queries: Map<string, Float32Array> } | undefined,
-  opts: RunOptions & { log: (s: string) => void },
+  vectors: BeirVectors | undefined,
+  opts: LoggedRunOptions,
 ): Promise<QualityResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "bench-lancedb-"));
   try {

@@ -9,13 +9,13 @@ import { reciprocalRankFusion } from "../../src/core/query/fusion.ts";
 import type { BeirDataset } from "../lib/datasets.ts";
 import type { VectorSet } from "../lib/vector-sets.ts";
 import type { AnnResult, QualityResult } from "./results.ts";
-import { type RunOptions, annSweep, qualityRun } from "./workloads.ts";
+import { type BeirVectors, type LoggedRunOptions, annSweep, qualityRun } from "./workloads.ts";
 
 const QUALITY_TOP_K = 100;
 /** Orama filters vector hits below a cosine similarity (default 0.8); 0 keeps every top-k candidate. */
 const SIMILARITY = 0;
 
-export async function oramaAnn(set: VectorSet, opts: RunOptions & { log: (s: string) => void }): Promise<AnnResult> {
+export async function oramaAnn(set: VectorSet, opts: LoggedRunOptions): Promise<AnnResult> {
   const db = create({ schema: { n: "number", embedding: `vector[${set.dims}]` } as const });
   const started = performance.now();
   for (const b of set.batches(10_000)) {
@@ -65,8 +65,8 @@ const CONFIGS: Record<string, string> = {
 export async function oramaQuality(
   name: "scifact" | "cranfield",
   ds: BeirDataset,
-  vectors: { docs: Map<string, Float32Array>; queries: Map<string, Float32Array> } | undefined,
-  opts: RunOptions & { log: (s: string) => void },
+  vectors: BeirVectors | undefined,
+  opts: LoggedRunOptions,
 ): Promise<QualityResult[]> {
   const out: QualityResult[] = [];
   for (const variant of ["stock", "english"] as const) {

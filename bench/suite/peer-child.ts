@@ -9,7 +9,7 @@ import { openVectorSet } from "../lib/vector-sets.ts";
 import { type LanceIndex, lancedbAnn, lancedbQuality } from "./lancedb.ts";
 import { oramaAnn, oramaQuality } from "./orama.ts";
 import type { AnnResult, QualityResult } from "./results.ts";
-import type { RunOptions } from "./workloads.ts";
+import type { BeirVectors, RunOptions } from "./workloads.ts";
 
 export interface PeerJob {
   system: "lancedb" | "orama";
@@ -31,7 +31,7 @@ export interface PeerReply {
 }
 
 /** A BEIR dataset with, for SciFact, its MiniLM embeddings keyed by document and query id. */
-export function loadQualityDataset(name: "scifact" | "cranfield"): { ds: BeirDataset; vectors?: { docs: Map<string, Float32Array>; queries: Map<string, Float32Array> } } | undefined {
+export function loadQualityDataset(name: "scifact" | "cranfield"): { ds: BeirDataset; vectors?: BeirVectors } | undefined {
   const ds = loadBeir(resolve(DATASETS, name === "scifact" ? "scifact" : "cranfield/beir"));
   if (!ds) return undefined;
   if (name !== "scifact") return { ds };

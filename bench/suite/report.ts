@@ -56,6 +56,17 @@ export function atRecall(points: AnnPoint[], which: "client" | "server" = "clien
   return { point, p50, p99: which === "server" ? point.serverP99 : point.p99, interpolated, best };
 }
 
+/** One colour per system configuration in every chart, so that a line is recognisable across them. */
+const COLOR: Record<string, string> = {
+  Elacsym: "#d62728",
+  "Elacsym (server)": "#ff9896",
+  "LanceDB IVF_PQ": "#1f77b4",
+  "LanceDB IVF_RQ": "#2ca02c",
+  "LanceDB IVF_HNSW_SQ": "#9467bd",
+  Orama: "#ff7f0e",
+};
+const colorOf = (name: string) => COLOR[name] ?? COLOR[name.split(" ")[0]];
+
 const label = (r: AnnResult) => (r.system === "elacsym" ? NAMES.elacsym : `${NAMES[r.system]} ${r.config}`);
 const docsPerSecond = (r: { ingest: { docs: number; loadSeconds: number; indexSeconds: number } }) => r.ingest.docs / (r.ingest.loadSeconds + r.ingest.indexSeconds);
 
@@ -76,8 +87,8 @@ function annCharts(res: SuiteResults, dir: string): Map<string, string> {
     const rs = res.ann.filter((r) => r.dataset === dataset);
     const series: Series[] = [];
     for (const r of rs) {
-      series.push({ name: r.system === "elacsym" ? "Elacsym (round trip)" : label(r), points: frontier(r.points).map((p) => ({ x: p.p50, y: p.recall, label: p.label })) });
-      if (r.system === "elacsym") series.push({ name: "Elacsym (server)", points: frontier(r.points, "server").map((p) => ({ x: Math.max(p.serverP50!, 0.05), y: p.recall, label: p.label })) });
+      series.push({ name: r.system === "elacsym" ? "Elacsym (round trip)" : label(r), color: colorOf(label(r)), points: frontier(r.points).map((p) => ({ x: p.p50, y: p.recall, label: p.label })) });
+      if (r.system === "elacsym") series.push({ name: "Elacsym (server)", color: colorOf("Elacsym (server)"), points: frontier(r.points, "server").map((p) => ({ x: Math.max(p.serverP50!, 0.05), y: p.recall, label: p.label })) });
     }
     const file = `recall-latency-${dataset}.svg`;
     writeFileSync(join(dir, file), lineChart(series, {
@@ -98,7 +109,7 @@ function scalingCharts(res: SuiteResults, dir: string): string[] {
   if (new Set(gen.map((r) => r.dataset)).size < 1) return [];
   const configs = [...new Set(gen.map(label))];
   const points = (f: (r: AnnResult) => number | undefined) =>
-    configs.map((c): Series => ({ name: c, points: gen.filter((r) => label(r) === c).map((r) => ({ x: r.ingest.docs, y: f(r) ?? NaN })).sort((a, b) => a.x - b.x) }));
+    configs.map((c): Series => ({ name: c, color: colorOf(c), points: gen.filter((r) => label(r) === c).map((r) => ({ x: r.ingest.docs, y: f(r) ?? NaN })).sort((a, b) => a.x - b.x) }));
   const latency = points((r) => atRecall(r.points).interpolated);
   const memory = points((r) => r.memory.peak / 2 ** 20);
   const ingest = points((r) => docsPerSecond(r));
@@ -136,9 +147,10 @@ function ratioRows(res: SuiteResults): (string | number)[][] {
       return rs.length ? Math.max(...rs.map(docsPerSecond)) : undefined;
     };
     const ei = ingest("elacsym");
-    rows.push(["ingest docs/s until indexed (LanceDB: its fastest index)", name, num(ei), num(ingest("lancedb")), ratio(ei, ingest("lancedb")), num(ingest("orama")), ratio(ei, ingest("orama")), "higher"]);
+    const cell = (s: SystemName, v: number | undefined, f: (v: number) => string) => (v !== undefined ? f(v) : skipped(s) ? "not run" : "–");
+    rows.push(["ingest docs/s until indexed (LanceDB: its fastest index)", name, cell("elacsym", ei, num), cell("lancedb", ingest("lancedb"), num), ratio(ei, ingest("lancedb")), cell("orama", ingest("orama"), num), ratio(ei, ingest("orama")), "higher"]);
     const mem = (s: SystemName) => res.ann.find((r) => r.dataset === d && r.system === s)?.memory.peak;
-    rows.push(["peak RSS of the process", name, mib(mem("elacsym")), mib(mem("lancedb")), ratio(mem("elacsym"), mem("lancedb")), mib(mem("orama")), ratio(mem("elacsym"), mem("orama")), "lower"]);
+    rows.push(["peak RSS of the process", name, cell("elacsym", mem("elacsym"), mib), cell("lancedb", mem("lancedb"), mib), ratio(mem("elacsym"), mem("lancedb")), cell("orama", mem("orama"), mib), ratio(mem("elacsym"), mem("orama")), "lower"]);
   }
   for (const ds of ["scifact", "cranfield"] as const) {
     for (const run of ["bm25", "hybrid"]) {

@@ -5,6 +5,8 @@
 
 export interface Series {
   name: string;
+  /** Stroke colour; by default the series' position in a fixed palette. */
+  color?: string;
   points: Array<{ x: number; y: number; label?: string }>;
 }
 
@@ -90,7 +92,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
     out.push(`<text x="${W - M.right - 4}" y="${sy(o.yRule.at) - 4}" text-anchor="end" fill="#666">${esc(o.yRule.label)}</text>`);
   }
   series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = s.color ?? COLORS[i % COLORS.length];
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ")}"/>`);
     for (const p of pts) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${esc(`${s.name}: ${p.label ?? ""} (${tickLabel(p.x)}, ${tickLabel(p.y)})`)}</title></circle>`);

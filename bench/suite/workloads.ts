@@ -20,6 +20,15 @@ export interface RunOptions {
 /** Sweeps stop a line here: the comparison is at 0.95, and points past 0.99 only cost time. */
 export const STOP_AT_RECALL = 0.99;
 
+/** Run options with a progress log, as each system's runner gets them. */
+export type LoggedRunOptions = RunOptions & { log: (s: string) => void };
+
+/** A BEIR dataset's embeddings by document id and by query id (SciFact's MiniLM vectors). */
+export interface BeirVectors {
+  docs: Map<string, Float32Array>;
+  queries: Map<string, Float32Array>;
+}
+
 /** One setting of a system's speed/recall knobs (nprobe, ef, refine factor, …). */
 export interface SweepPoint {
   label: string;
