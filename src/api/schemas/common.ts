@@ -16,6 +16,20 @@ export function intRange(min: number, max: number) {
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
 
+/**
+ * Analyzer and BM25 options both APIs accept in an attribute's full-text settings (the language
+ * list differs: each API adds its own `language`).
+ */
+export const fullTextOptionFields = {
+  stemming: z.boolean().optional(),
+  remove_stopwords: z.boolean().optional(),
+  case_sensitive: z.boolean().optional(),
+  ascii_folding: z.boolean().optional(),
+  max_token_length: intRange(1, 254).optional(),
+  k1: z.number().min(0).optional(),
+  b: z.number().min(0).max(1).optional(),
+};
+
 /** The same for a query parameter (a string holding the integer). */
 export function intParam(min: number, max: number) {
   const error = `expected an integer from ${min} to ${max}`;

@@ -9,7 +9,7 @@ import { MAX_TOP_K } from "../../core/query/plan.ts";
 import { TURBOPUFFER_FILTER_OPS } from "../../core/turbopuffer/filter.ts";
 import { MAX_BATCH_DOCUMENTS } from "../../core/wal/write-batch.ts";
 import { MAX_RECALL_QUERIES } from "../../service/namespace-service.ts";
-import { DocId, DocIds, IncludeAttributes, TurbopufferVector, intRange } from "./common.ts";
+import { DocId, DocIds, IncludeAttributes, TurbopufferVector, fullTextOptionFields, intRange } from "./common.ts";
 import { fastChecked } from "./fast-checked.ts";
 
 /** Sub-queries of one multi-query request. */
@@ -70,13 +70,7 @@ const FullTextSearch = z.union([
   z.boolean(),
   z.strictObject({
     language: z.string().optional(),
-    stemming: z.boolean().optional(),
-    remove_stopwords: z.boolean().optional(),
-    case_sensitive: z.boolean().optional(),
-    ascii_folding: z.boolean().optional(),
-    max_token_length: intRange(1, 254).optional(),
-    k1: z.number().min(0).optional(),
-    b: z.number().min(0).max(1).optional(),
+    ...fullTextOptionFields,
     tokenizer: z.string().optional().meta({ description: "word_v0 … word_v4." }),
   }),
 ], { error: "expected true, false or an object of full-text options" });

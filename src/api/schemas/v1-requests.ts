@@ -9,7 +9,7 @@ import { MAX_FULL_TEXT_QUERY_CHARS, MAX_TOP_K } from "../../core/query/plan.ts";
 import { SCALAR_TYPES } from "../../core/schema/attribute-value.ts";
 import { MAX_ATTRIBUTES, MAX_DIMENSIONS } from "../../core/schema/schema.ts";
 import { MAX_BATCH_DOCUMENTS } from "../../core/wal/write-batch.ts";
-import { Attributes, DocId, DocIds, Filter, IncludeAttributes, Vector, intParam, intRange } from "./common.ts";
+import { Attributes, DocId, DocIds, Filter, IncludeAttributes, Vector, fullTextOptionFields, intParam, intRange } from "./common.ts";
 
 export const MAX_LIST_LIMIT = 1000;
 
@@ -27,13 +27,7 @@ export const AttributeType = z
 export const FullTextOptions = z
   .strictObject({
     language: z.enum(FULL_TEXT_LANGUAGES).optional(),
-    stemming: z.boolean().optional(),
-    remove_stopwords: z.boolean().optional(),
-    case_sensitive: z.boolean().optional(),
-    ascii_folding: z.boolean().optional(),
-    max_token_length: intRange(1, 254).optional(),
-    k1: z.number().min(0).optional(),
-    b: z.number().min(0).max(1).optional(),
+    ...fullTextOptionFields,
     k3: z.number().min(0).optional(),
   })
   .meta({ id: "FullTextOptions", description: "Full-text (BM25) settings of a string attribute; omitted options take their defaults (english, stemming, stopwords removed, case-insensitive, k1 1.2, b 0.75)." });
