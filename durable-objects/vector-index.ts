@@ -41,6 +41,8 @@ import type { MetaStore } from "./meta-store.ts";
 
 /** Entries per cluster the index aims for; a cluster is split above twice this. */
 export const TARGET_CLUSTER_SIZE = 512;
+/** Live vectors, as a multiple of those the index was built from, that trigger a rebuild. */
+export const REBUILD_GROWTH = 4;
 /** Blocks a cluster may collect (one per flush that touched it) before maintenance merges them. */
 export const MAX_CLUSTER_BLOCKS = 4;
 /** Bytes of cluster data (codes + vectors) one maintenance step reads and rewrites. */
@@ -87,11 +89,7 @@ export class VectorIndexCache {
   private cent: { key: string; value: CentroidIndex } | null = null;
 
   async directory(store: BlobStore, info: VectorIndexInfo): Promise<IndexDirectory> {
-    if (this.dir?.key !== info.directory.key) {
-      const bytes = await store.get(info.directory.key);
-      if (!bytes) throw new Error(`vector: directory ${info.directory.key} is missing`);
-      this.dir = { key: info.directory.key, value: decodeDirectory(bytes, info.directory.key) };
-    }
+    if (this.dir?.key !== info.directory.key) this.dir = { key: info.directory.key, value: await readDirectory(store, info) };
     return this.dir.value;
   }
 
@@ -147,12 +145,23 @@ function nextAttempt(c: VectorContext): number {
   return attempt;
 }
 
-/** Builds the index when the namespace has enough live vectors and none yet. */
+/**
+ * Builds the index when the namespace has enough live vectors and none yet, and builds it again
+ * from the live rows once they are REBUILD_GROWTH times what the current index was built from:
+ * an index grown by flush fragments and two-way splits clusters far worse than a fresh k-means
+ * (measured at 100k × 768: 151 clusters needing 95 probes for recall 0.97, against 637 clusters
+ * from a fresh build), and rebuilding at each growth factor costs O(N) amortised.
+ */
 export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
   const manifest = c.meta.manifest();
-  if (!manifest || manifest.vector_index || !manifest.schema.vector) return false;
+  if (!manifest || !manifest.schema.vector) return false;
   const live = manifest.stats.rows - c.dead.inSegmentsCount();
   if (live < c.minRows) return false;
+  const previous = manifest.vector_index;
+  if (previous && live < REBUILD_GROWTH * previous.calibrated_at) return false;
+  // The replaced index's cluster objects are garbage once the new one commits (its directory and
+  // centroids are named by the manifest, so the commit finds those itself).
+  const replaced = previous ? (await readDirectory(c.store, previous)).objects.map((o) => o.key) : [];
   const { dimensions, metric } = manifest.schema.vector;
   const ref = refOf(c);
   const version = manifest.version + 1;
@@ -199,8 +208,14 @@ export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
       calibrated_at: built.stats.vectors,
     },
   };
-  await commitVector(c, { manifest: next, garbage: [...scratch, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
+  await commitVector(c, { manifest: next, garbage: [...scratch, ...replaced, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
   return true;
+}
+
+async function readDirectory(store: BlobStore, info: VectorIndexInfo): Promise<IndexDirectory> {
+  const bytes = await store.get(info.directory.key);
+  if (!bytes) throw new Error(`vector: directory ${info.directory.key} is missing`);
+  return decodeDirectory(bytes, info.directory.key);
 }
 
 /**
