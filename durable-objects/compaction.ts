@@ -8,7 +8,7 @@
  * plan moves to the commit stage; the alarm finishes a commit stage before any flush, so the
  * manifest it builds from — and therefore every byte it writes — is the same on every retry.
  */
-import { DEFAULT_COMPACTION_POLICY, type CompactionPolicy, pickCompaction, tierOf } from "../src/core/compaction/merge-policy.ts";
+import { DEFAULT_COMPACTION_POLICY, type CompactionPolicy, pickCompaction, sizeClassOf } from "../src/core/compaction/merge-policy.ts";
 import { mergeSegments } from "../src/core/compaction/merge-segments.ts";
 import { mergeFullTextIndexes } from "../src/core/index/fulltext/index-merge.ts";
 import { fullTextFields } from "../src/core/schema/schema.ts";
@@ -128,7 +128,7 @@ async function runCommit(c: CompactionContext, plan: CompactionPlan): Promise<Ma
     rows: result.rows,
     bytes: result.bytes,
     footer_bytes: result.footer_bytes,
-    level: tierOf(result.rows, c.policy),
+    level: sizeClassOf(result.rows),
   };
   if (plan.output.fts_key) output.fts = { key: plan.output.fts_key, bytes: result.fts_bytes! };
 

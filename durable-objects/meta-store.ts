@@ -45,7 +45,7 @@ export interface CompactionPlan {
   id: number;
   stage: "merge" | "commit";
   inputs: string[];
-  reason: "tier" | "dead";
+  reason: "size" | "dead";
   output: { key: string; fts_key: string | null; seq_min: number; seq_max: number };
   created_at: number;
   /**

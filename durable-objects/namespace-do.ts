@@ -315,7 +315,7 @@ export class NamespaceDO extends DurableObject<Env> {
         },
         rows_in_segments: manifest.stats.rows,
         dead_rows: manifest.stats.dead,
-        segments_per_tier: segmentsPerTier(manifest.segments, (i) => dead[i], ctx.policy),
+        segments_per_tier: segmentsPerTier(manifest.segments, (i) => dead[i]),
         compaction: {
           pending: pickCompaction(manifest.segments, (i) => dead[i], ctx.policy) !== null,
           running: this.meta.compactionPlan() !== null,
@@ -552,8 +552,6 @@ export class NamespaceDO extends DurableObject<Env> {
       now: () => Date.now(),
       policy: {
         ...DEFAULT_COMPACTION_POLICY,
-        baseRows: cfg.compactionBaseRows,
-        tierFactor: cfg.compactionTierFactor,
         minMerge: cfg.compactionMinMerge,
         maxSegmentRows: cfg.compactionMaxSegmentRows,
         deadRatio: cfg.compactionDeadRatio,

@@ -23,10 +23,7 @@ export interface EngineConfig {
   gcGraceMs: number;
   /** How often the alarm lists a namespace's objects to delete orphans (objects nothing names). */
   orphanSweepMs: number;
-  /** Compaction: segments below this many rows are tier 0; tiers grow by compactionTierFactor. */
-  compactionBaseRows: number;
-  compactionTierFactor: number;
-  /** Compaction: how many segments of one tier make a merge. */
+  /** Compaction: fewest consecutive segments merged at once. */
   compactionMinMerge: number;
   /** Compaction: a merge stops growing a segment past this many live rows. */
   compactionMaxSegmentRows: number;
@@ -47,8 +44,6 @@ export const DEFAULT_CONFIG: EngineConfig = {
   maxBodyBytes: 32 << 20,
   gcGraceMs: 10 * 60_000,
   orphanSweepMs: 6 * 60 * 60_000,
-  compactionBaseRows: 10_000,
-  compactionTierFactor: 4,
   compactionMinMerge: 4,
   compactionMaxSegmentRows: 250_000,
   compactionDeadRatio: 0.5,
@@ -66,8 +61,6 @@ const VARS: Record<keyof EngineConfig, string> = {
   maxBodyBytes: "ELACSYM_MAX_BODY_BYTES",
   gcGraceMs: "ELACSYM_GC_GRACE_MS",
   orphanSweepMs: "ELACSYM_ORPHAN_SWEEP_MS",
-  compactionBaseRows: "ELACSYM_COMPACTION_BASE_ROWS",
-  compactionTierFactor: "ELACSYM_COMPACTION_TIER_FACTOR",
   compactionMinMerge: "ELACSYM_COMPACTION_MIN_MERGE",
   compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
   compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
