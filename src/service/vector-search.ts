@@ -177,7 +177,8 @@ export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
         await Promise.all(
           [...byBlock].map(async ([block, idx]) => {
             const loc = where.get(block)!;
-            const rows = await readBlockVectorRows(readerOf(loc), loc, block, idx.map((i) => cands[i].entry));
+            const o = dir.objects[loc.object];
+            const rows = await readBlockVectorRows(ctx.cache.exactRangeReader(o.key, o.bytes, ctx.stats), loc, block, idx.map((i) => cands[i].entry));
             idx.forEach((i, j) => (out[i] = rows[j]));
           }),
         );

@@ -55,8 +55,34 @@ describe("object cache", () => {
     expect(s2.storageReads).toBe(0);
   });
 
+  it("reads small scattered ranges exactly, from cached blocks when they are there", async () => {
+    const key = "oc-exact";
+    const { cache } = await setup(key, false);
+    const cold = newIoStats();
+    const r = cache.exactRangeReader(key, SIZE, cold);
+    const ranges = [[10, 3082], [CACHE_BLOCK_BYTES - 5, CACHE_BLOCK_BYTES + 5], [SIZE - 3, SIZE]];
+    const got = await Promise.all([...ranges, ranges[0]].map(([a, b]) => r.slice(a, b)));
+    got.forEach((g, i) => expect(new Uint8Array(g)).toEqual(bytes.slice(...ranges[i % 3])));
+    expect(cold.storageReads).toBe(3); // the repeated range joined the first fetch
+    expect(cold.storageBytes).toBe(3072 + 10 + 3); // not whole 512 KiB blocks
+    // A caller writing into what it got does not change the cached range.
+    new Uint8Array(got[0]).fill(0);
+    const warm = newIoStats();
+    expect(new Uint8Array(await cache.exactRangeReader(key, SIZE, warm).slice(10, 3082))).toEqual(bytes.slice(10, 3082));
+    expect(warm.storageReads).toBe(0);
+    // Once a block is cached (a scan read it), exact reads inside it are served from it.
+    await cache.rangeReader(key, SIZE, newIoStats()).slice(2 * CACHE_BLOCK_BYTES, 2 * CACHE_BLOCK_BYTES + 1);
+    const inBlock = newIoStats();
+    expect(new Uint8Array(await cache.exactRangeReader(key, SIZE, inBlock).slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99))).toEqual(
+      bytes.slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99),
+    );
+    expect(inBlock.storageReads).toBe(0);
+    expect(inBlock.memoryHits).toBe(1);
+  });
+
   it("propagates a missing object as an error", async () => {
     const cache = new ObjectCache({ store: new R2BlobStore(env.BUCKET), memory: new ByteLru(1 << 20) });
     await expect(cache.rangeReader("nope", 100, newIoStats()).slice(0, 10)).rejects.toThrow(/missing/);
+    await expect(cache.exactRangeReader("nope", 100, newIoStats()).slice(0, 10)).rejects.toThrow(/missing/);
   });
 });
