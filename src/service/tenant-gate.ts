@@ -41,6 +41,8 @@ interface Lease {
 /** Per isolate: unexpired leases by `${tenant}:${kind}`, tokens that expired unused, latest usage. */
 const leases = new Map<string, Lease>();
 const unusedTokens = new Map<string, number>();
+/** Lease requests in flight, shared by the isolate's concurrent requests of one tenant and kind. */
+const leasing = new Map<string, Promise<"leased" | "open" | number>>();
 const usageSeen = new Map<string, LiveUsage>();
 const MAX_TRACKED_TENANTS = 10_000;
 
@@ -48,6 +50,7 @@ const MAX_TRACKED_TENANTS = 10_000;
 export function resetTenantGates(): void {
   leases.clear();
   unusedTokens.clear();
+  leasing.clear();
   usageSeen.clear();
 }
 
@@ -86,21 +89,41 @@ export class TenantGate {
     return kind === "write" ? this.caller.limits.write_requests_per_second : this.caller.limits.query_requests_per_second;
   }
 
-  /** Admits one request of `kind` or throws RATE_LIMITED with the wait until the next token. */
+  /**
+   * Admits one request of `kind` or throws RATE_LIMITED with the wait until the next token.
+   * Concurrent requests of the isolate share one lease request: each asking for its own lease let a
+   * burst of a hundred requests on a fresh isolate ask for a hundred leases, drain the bucket and
+   * be refused although the tenant was far below its rate.
+   */
   async admit(kind: RequestKind): Promise<void> {
     const key = `${this.caller.tenant}:${kind}`;
     const rate = this.rate(kind);
-    const now = Date.now();
-    let lease = leases.get(key);
-    if (lease && (lease.expiresAt <= now || lease.rate !== rate)) {
-      unusedTokens.set(key, (unusedTokens.get(key) ?? 0) + lease.tokens);
-      leases.delete(key);
-      lease = undefined;
+    for (;;) {
+      const lease = leases.get(key);
+      if (lease && (lease.expiresAt <= Date.now() || lease.rate !== rate)) {
+        unusedTokens.set(key, (unusedTokens.get(key) ?? 0) + lease.tokens);
+        leases.delete(key);
+      } else if (lease && lease.tokens >= 1) {
+        lease.tokens--;
+        return;
+      }
+      let pending = leasing.get(key);
+      if (!pending) {
+        pending = this.lease(key, kind, rate).finally(() => leasing.delete(key));
+        leasing.set(key, pending);
+      }
+      const outcome = await pending;
+      if (outcome === "open") return;
+      if (typeof outcome === "number") {
+        const name = kind === "write" ? "write_requests_per_second" : "query_requests_per_second";
+        throw new EngineError("RATE_LIMITED", `rate limit: the tenant's ${name} limit is ${rate}; retry after ${outcome} ms`, outcome);
+      }
+      // "leased": take a token on the next turn (or lease again when the waiters used them all)
     }
-    if (lease && lease.tokens >= 1) {
-      lease.tokens--;
-      return;
-    }
+  }
+
+  /** One lease from the tenant object: "leased", a retry-after in ms when refused, "open" when unreachable. */
+  private async lease(key: string, kind: RequestKind, rate: number): Promise<"leased" | "open" | number> {
     const unused = unusedTokens.get(key) ?? 0;
     unusedTokens.delete(key);
     let grant: LeaseGrant;
@@ -115,17 +138,12 @@ export class TenantGate {
     } catch (err) {
       unusedTokens.set(key, (unusedTokens.get(key) ?? 0) + unused);
       console.error(JSON.stringify({ msg: "rate limiter unavailable; admitting", tenant: this.caller.tenant, request_id: this.caller.requestId, error: String(err) }));
-      return;
+      return "open";
     }
     remember(usageSeen, this.caller.tenant, grant.usage);
-    if (grant.granted === 0) {
-      const name = kind === "write" ? "write_requests_per_second" : "query_requests_per_second";
-      throw new EngineError("RATE_LIMITED", `rate limit: the tenant's ${name} limit is ${rate}; retry after ${grant.retryAfterMs} ms`, grant.retryAfterMs);
-    }
-    // Concurrent requests of this isolate may have leased too: pool the tokens.
-    const current = leases.get(key);
-    const tokens = grant.granted - 1 + (current && current.expiresAt > now && current.rate === rate ? current.tokens : 0);
-    remember(leases, key, { tokens, expiresAt: Date.now() + LEASE_TTL_MS, rate });
+    if (grant.granted === 0) return grant.retryAfterMs;
+    remember(leases, key, { tokens: grant.granted, expiresAt: Date.now() + LEASE_TTL_MS, rate });
+    return "leased";
   }
 
   /** Throws QUOTA_EXCEEDED when the tenant's documents or stored bytes are at their limit. */

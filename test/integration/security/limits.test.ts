@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { fullBucket, takeTokens } from "../../../src/core/limits/token-bucket.ts";
 import { admin, adminTenant, eventually, sleep } from "../../helpers/admin.ts";
 import { api } from "../../helpers/api.ts";
+import { resetTenantGates } from "../../../src/service/tenant-gate.ts";
 
 const SCHEMA = { vector: { dimensions: 2 } };
 
@@ -57,6 +58,23 @@ describe("request rates", () => {
     const last = limited[limited.length - 1];
     await sleep(Number(last.headers.get("retry-after-ms")) + 20);
     expect((await api("GET", "/v1/namespaces/q", t.key)).status).toBe(200);
+  });
+
+  it("admits a concurrent burst within the rate on a fresh isolate (one shared lease request)", async () => {
+    const t = await adminTenant();
+    await api("PUT", "/v1/namespaces/c", t.key, { schema: SCHEMA });
+    expect((await admin("PATCH", `/tenants/${t.id}/limits`, { query_requests_per_second: 400 })).status).toBe(200);
+    resetTenantGates();
+    // 100 at once, a quarter of one second's burst: every lease asking for its own tenth of the
+    // rate (40 tokens) drained the bucket after ten and refused the rest.
+    const results = await Promise.all(Array.from({ length: 100 }, () => api("POST", "/v1/namespaces/c/query", t.key, { vector: [0, 1] })));
+    expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
+    // Still a limit: a burst past the (lowered) rate is partly refused, with the hint.
+    expect((await admin("PATCH", `/tenants/${t.id}/limits`, { query_requests_per_second: 20 })).status).toBe(200);
+    const more = await Promise.all(Array.from({ length: 100 }, () => api("POST", "/v1/namespaces/c/query", t.key, { vector: [0, 1] })));
+    const refused = more.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(50);
+    expect(refused[0].body.error.message).toMatch(/query_requests_per_second limit is 20/);
   });
 
   it("limits write requests separately, and a raised limit applies at once", async () => {
