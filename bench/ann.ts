@@ -13,6 +13,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { VectorGenerator } from "./lib/data.ts";
 import { DATASETS, readFvecs, readIvecs } from "./lib/datasets.ts";
+import { exactTopK } from "./lib/exact.ts";
+import { loadWasmKernels } from "./load-kernels.ts";
 import { type LocalServer, call, ingest, startServer, waitIdle } from "./lib/server.ts";
 import { fmt, median, mib, percentile, printTable } from "./lib/stats.ts";
 
@@ -27,8 +29,8 @@ interface Dataset {
   count: number;
   base: () => Iterable<{ id: number; vector: number[] }>;
   queries: number[][];
-  /** Exact top-10 ids per query; computed through the API (exact: true) when absent. */
-  truth?: number[][];
+  /** Exact top-10 ids per query. */
+  truth: number[][];
 }
 
 function loadSift(): Dataset | undefined {
@@ -61,20 +63,20 @@ function loadSciFact(): Dataset | undefined {
   };
 }
 
-function generated(count: number): Dataset {
-  const gen = new VectorGenerator(768, 256, 42);
-  // Same centres, another point stream: queries are new points, not copies of stored ones.
-  const queries = new VectorGenerator(768, 256, 42, 4242);
-  return {
-    name: `generated (${count.toLocaleString("en-US")} × 768, cosine)`,
-    metric: "cosine",
-    dims: 768,
-    count,
-    base: function* () {
-      for (let id = 0; id < count; id++) yield { id, vector: gen.next() };
-    },
-    queries: Array.from({ length: QUERIES }, () => queries.next()),
+async function generated(count: number): Promise<Dataset> {
+  const base = function* () {
+    const gen = new VectorGenerator(768, 256, 42);
+    for (let id = 0; id < count; id++) yield { id, vector: gen.next() };
   };
+  // Same centres, another point stream: queries are new points, not copies of stored ones.
+  const points = new VectorGenerator(768, 256, 42, 4242);
+  const queries = Array.from({ length: QUERIES }, () => points.next());
+  // Ground truth by brute force here, not through the server (an exact query per query there is
+  // slow at this size and would test the server against itself).
+  const truth = exactTopK(await loadWasmKernels(), { metric: "cosine", dim: 768, source: function* () {
+    for (const r of base()) yield { seq: r.id, vector: r.vector };
+  } }, queries.map((q) => Float32Array.from(q)), 10);
+  return { name: `generated (${count.toLocaleString("en-US")} × 768, cosine)`, metric: "cosine", dims: 768, count, base, queries, truth };
 }
 
 async function query(server: LocalServer, ns: string, body: Record<string, unknown>) {
@@ -92,7 +94,7 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
   const desc = await waitIdle(server, ns, 4 * 60 * 60_000);
   const indexed = ds.count / ((performance.now() - started) / 1000);
   const ingestPeak = server.memory().peak;
-  const truth: number[][] = ds.truth ?? (await Promise.all(ds.queries.map(async (q) => (await query(server, ns, { vector: q, exact: true })).results.map((r: { id: number }) => r.id))));
+  const truth = ds.truth;
   const stats = (await call(server, "GET", `/v1/namespaces/${ns}/stats`)).body;
   const meta = { nlist: 0, nprobe: 0 };
   const probe = await query(server, ns, { vector: ds.queries[0] });
@@ -155,7 +157,7 @@ const rows: (string | number)[][] = [];
 const memRows: (string | number)[][] = [];
 try {
   console.log(`bench:ann — local server ${server.endpoint}, datasets ${DATASETS}`);
-  const datasets = [loadSift(), loadSciFact(), ...SIZES.map(generated)].filter((d): d is Dataset => d !== undefined);
+  const datasets = [loadSift(), loadSciFact(), ...(await Promise.all(SIZES.map(generated)))].filter((d): d is Dataset => d !== undefined);
   if (!loadSift() || !loadSciFact()) console.log(`(a dataset under ${DATASETS} is missing: it is skipped)`);
   for (const ds of datasets) {
     await run(server, ds, rows, memRows);
