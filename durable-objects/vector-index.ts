@@ -206,6 +206,8 @@ export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
       entries: built.stats.vectors,
       nprobe: built.centroidList.nprobe,
       calibrated_at: built.stats.vectors,
+      calibrated_nlist: dir.nlist,
+      calibrated_nprobe: built.centroidList.nprobe,
     },
   };
   await commitVector(c, { manifest: next, garbage: [...scratch, ...replaced, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
@@ -248,6 +250,19 @@ export async function resumeVectorCommit(c: VectorContext): Promise<boolean> {
   if (!c.meta.pendingVectorCommit()) return false;
   await commitVector(c, null);
   return true;
+}
+
+/**
+ * The default nprobe once splits have taken the index to `nlist` clusters. A query's neighbours
+ * spread over more clusters, but far fewer than in proportion: probe ∝ √nlist (_debug/recall
+ * checks it). Scaled from what the build calibrated, never from the previous step's value: each
+ * split adds one cluster, and rounding up step by step added one probe per split (nprobe 2 of 47
+ * at the build became 48 of 118, and a 100k × 768 query scanned half the index).
+ */
+export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
+  const baseNlist = info.calibrated_nlist ?? info.nlist;
+  const baseNprobe = info.calibrated_nprobe ?? info.nprobe;
+  return Math.min(nlist, Math.max(1, Math.ceil(baseNprobe * Math.sqrt(nlist / baseNlist) - 1e-9)));
 }
 
 interface ClusterWork {
@@ -330,9 +345,10 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
     object = { key: vectorKey(ref, "clusters", version, attempt, "evco"), bytes: encoded.bytes.byteLength };
     await c.store.put(object.key, encoded.bytes);
   }
+  const nprobe = scaledNprobe(info, index.nlist);
   let centroids = dir.centroids;
   if (split) {
-    const bytes = encodeCentroidList(index);
+    const bytes = encodeCentroidList({ ...index, nprobe });
     centroids = { key: vectorKey(ref, "centroids", version, attempt, "evcl"), bytes: bytes.byteLength };
     await c.store.put(centroids.key, bytes);
   }
@@ -346,9 +362,7 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
       centroids,
       nlist: index.nlist,
       entries,
-      // As clusters split, a query's neighbours spread over more of them, but far fewer than in
-      // proportion: probe ∝ √nlist (measured by bench:ann; _debug/recall checks it).
-      nprobe: Math.min(index.nlist, Math.ceil(info.nprobe * Math.sqrt(index.nlist / info.nlist))),
+      nprobe,
     },
   };
   await commitVector(c, { manifest: next, garbage: [...gone.map((o) => o.key), manifestKey(ref, manifest.version)] }, dropped);

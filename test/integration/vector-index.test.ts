@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { scaledNprobe } from "../../durable-objects/vector-index.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
@@ -108,6 +109,9 @@ describe("vector index (IVF + RaBitQ)", () => {
     const m = await manifestOf(ns);
     // Built at 1,000 vectors into two clusters of ~512; clusters past twice that split as the namespace grew.
     expect(m.vector_index!.nlist).toBeGreaterThanOrEqual(6);
+    // The default nprobe follows √nlist from the build's calibration (not one more per split).
+    expect(m.vector_index!.calibrated_nlist).toBeGreaterThan(0);
+    expect(m.vector_index!.nprobe).toBe(scaledNprobe(m.vector_index!, m.vector_index!.nlist));
     // Maintenance dropped the deleted and superseded entries it met.
     expect(m.vector_index!.entries).toBeLessThan(4000 + 1 + 1200);
   });

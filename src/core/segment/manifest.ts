@@ -42,6 +42,9 @@ export interface VectorIndexInfo {
   nprobe: number;
   /** Live vectors when nprobe was last calibrated. */
   calibrated_at: number;
+  /** nlist and nprobe the build calibrated (absent in manifests written before 2026-12). */
+  calibrated_nlist?: number;
+  calibrated_nprobe?: number;
 }
 
 export interface Manifest {

@@ -98,7 +98,8 @@ export function splitCluster(p: {
     metric: ci.metric,
     exBits: ci.exBits,
     rotatorSeed: ci.rotatorSeed,
-    nprobe: Math.min(nlist, Math.ceil((ci.nprobe * nlist) / ci.nlist)),
+    // the caller owns the default as the index grows (scaled from its calibration, not per split)
+    nprobe: ci.nprobe,
     targetRecall: ci.targetRecall,
     targetClusterSize: ci.targetClusterSize,
     sizes,
