@@ -24,6 +24,8 @@ import {
 
 /** Rows this close together are read as one run rather than separately. */
 const READ_RUN_GAP_ROWS = 64;
+/** readRows of at most this many rows goes through the point reader. */
+const POINT_READ_MAX_ROWS = 256;
 
 export interface RowBatch {
   /** Ordinal of the first row in the segment. */
@@ -46,13 +48,20 @@ export class SegmentReader {
   readonly info: SegmentInfo;
   readonly metadata: FileMetadata;
   private readonly reader: RangeReader;
+  /** For reads of a few rows (locate, readRows); scans use `reader`. */
+  private readonly pointReader: RangeReader;
   private readonly schema: Schema;
   private readonly present: Set<string>;
   private readonly groups: { start: number; end: number }[];
   private readonly seqBounds: { min: number; max: number }[];
 
-  constructor(reader: RangeReader, info: SegmentInfo, metadata: FileMetadata, schema: Schema) {
+  /**
+   * `pointReader` serves the reads of a few rows (a query's hits) when the caller caches those
+   * differently from whole-row-group scans (the query path reads them as exact ranges).
+   */
+  constructor(reader: RangeReader, info: SegmentInfo, metadata: FileMetadata, schema: Schema, pointReader: RangeReader = reader) {
     this.reader = reader;
+    this.pointReader = pointReader;
     this.info = info;
     this.metadata = metadata;
     this.schema = schema;
@@ -74,11 +83,11 @@ export class SegmentReader {
     return [...wanted].filter((n) => this.present.has(n) && this.schema.attributes[n]);
   }
 
-  private async readBatch(start: number, end: number, attributes: string[], withVectors: boolean): Promise<RowBatch> {
+  private async readBatch(start: number, end: number, attributes: string[], withVectors: boolean, reader = this.reader): Promise<RowBatch> {
     const cols = [ID_COLUMN, SEQ_COLUMN, ...attributes];
     const vectors = withVectors && this.present.has(VECTOR_COLUMN);
     if (vectors) cols.push(VECTOR_COLUMN);
-    const raw = await readColumns(this.reader, this.metadata, cols, start, end);
+    const raw = await readColumns(reader, this.metadata, cols, start, end);
     const idType = this.schema.id_type ?? "string";
     const decoded: RowBatch["attributes"] = {};
     for (const name of attributes) decoded[name] = decodeAttributeColumn(this.schema.attributes[name].type, raw[name]);
@@ -108,7 +117,7 @@ export class SegmentReader {
     await Promise.all(
       [...byGroup].map(async ([g, wanted]) => {
         const { start, end } = this.groups[g];
-        const raw = await readColumns(this.reader, this.metadata, [SEQ_COLUMN], start, end);
+        const raw = await readColumns(this.pointReader, this.metadata, [SEQ_COLUMN], start, end);
         const col = decodeSeqColumn(raw[SEQ_COLUMN]);
         for (const seq of wanted) {
           let lo = 0;
@@ -136,6 +145,8 @@ export class SegmentReader {
     const attrs = this.presentAttributes(attributes ?? Object.keys(this.schema.attributes));
     const out = new Map<number, RowData>();
     const sorted = [...new Set(ordinals)].sort((a, b) => a - b);
+    // many rows (an exact search over a filter's matches) touch most pages: read them in blocks
+    const reader = sorted.length <= POINT_READ_MAX_ROWS ? this.pointReader : this.reader;
     const runs: { start: number; end: number; wanted: number[] }[] = [];
     for (const ord of sorted) {
       const last = runs[runs.length - 1];
@@ -146,7 +157,7 @@ export class SegmentReader {
     }
     await Promise.all(
       runs.map(async (run) => {
-        const batch = await this.readBatch(run.start, run.end, attrs, withVector);
+        const batch = await this.readBatch(run.start, run.end, attrs, withVector, reader);
         for (const ord of run.wanted) {
           const r = ord - run.start;
           const attributes: Attributes = {};
