@@ -58,15 +58,22 @@ export class ObjectCache {
         return hit;
       }
     }
+    const bytes = await this.fetch(key, undefined, stats);
+    if (!bytes) return null;
+    stats.bytesRead += bytes.byteLength;
+    this.memory.set(key, bytes, bytes.byteLength);
+    if (this.edge) this.defer(this.edge.put(key, bytes));
+    return bytes;
+  }
+
+  /** One read from object storage, counted in `stats` (its span gives the round-trip count). */
+  private async fetch(key: string, range: { offset: number; length: number } | undefined, stats: IoStats): Promise<Uint8Array | null> {
     const started = performance.now();
-    const bytes = await this.store.get(key);
+    const bytes = await this.store.get(key, range);
     if (!bytes) return null;
     stats.storageSpans.push([started, performance.now()]);
     stats.storageReads++;
     stats.storageBytes += bytes.byteLength;
-    stats.bytesRead += bytes.byteLength;
-    this.memory.set(key, bytes, bytes.byteLength);
-    if (this.edge) this.defer(this.edge.put(key, bytes));
     return bytes;
   }
 
@@ -143,12 +150,8 @@ export class ObjectCache {
         return hit;
       }
     }
-    const started = performance.now();
-    const bytes = await this.store.get(key, { offset: start, length: end - start });
+    const bytes = await this.fetch(key, { offset: start, length: end - start }, stats);
     if (!bytes) throw new Error(`storage: object ${key} is missing`);
-    stats.storageSpans.push([started, performance.now()]);
-    stats.storageReads++;
-    stats.storageBytes += bytes.byteLength;
     this.memory.set(rangeKey, bytes, bytes.byteLength);
     if (this.edge) this.defer(this.edge.put(rangeKey, bytes));
     return bytes;
@@ -223,12 +226,8 @@ export class ObjectCache {
       const runStart = (first + run[0].index) * CACHE_BLOCK_BYTES;
       const runEnd = Math.min(size, (first + run[run.length - 1].index + 1) * CACHE_BLOCK_BYTES);
       try {
-        const started = performance.now();
-        const bytes = await this.store.get(key, { offset: runStart, length: runEnd - runStart });
+        const bytes = await this.fetch(key, { offset: runStart, length: runEnd - runStart }, stats);
         if (!bytes) throw new Error(`storage: object ${key} is missing`);
-        stats.storageSpans.push([started, performance.now()]);
-        stats.storageReads++;
-        stats.storageBytes += bytes.byteLength;
         run.forEach((m, k) => {
           const part = bytes.subarray(k * CACHE_BLOCK_BYTES, Math.min(bytes.byteLength, (k + 1) * CACHE_BLOCK_BYTES));
           const block = part.byteLength === bytes.byteLength ? bytes : part.slice();
