@@ -9,6 +9,8 @@ import { ByteLru } from "./lru.ts";
 import type { RangeReader } from "./range-reader.ts";
 
 export const CACHE_BLOCK_BYTES = 512 << 10;
+/** Objects up to this size are read in blocks even by exactRangeReader (measured: sift5k's first queries 4 → 45 ms with exact reads). */
+export const EXACT_MIN_OBJECT_BYTES = 4 << 20;
 
 /** Blocks being fetched from storage right now, shared by every reader of the isolate. */
 const inflight = new Map<string, Promise<Uint8Array>>();
@@ -88,9 +90,12 @@ export class ObjectCache {
   /**
    * A RangeReader for small scattered reads (single vector rows for a rerank): a range not already
    * inside cached blocks is fetched and cached exactly, not as the 512 KiB blocks around it, so
-   * thirty rows cost thirty small reads in one round instead of up to 15 MiB.
+   * thirty rows cost thirty small reads in one round instead of up to 15 MiB. Objects of at most
+   * EXACT_MIN_OBJECT_BYTES are still read in blocks.
    */
   exactRangeReader(key: string, size: number, statsOf: IoStats | (() => IoStats)): RangeReader {
+    // A small object's blocks are soon all cached and serve every later read: keep reading blocks.
+    if (size <= EXACT_MIN_OBJECT_BYTES) return this.rangeReader(key, size, statsOf);
     // a copy: the cached range itself must not reach a caller that might write into it
     return this.reader(key, size, statsOf, async (start, end, stats) => (await this.readExact(key, start, end, stats)).slice());
   }

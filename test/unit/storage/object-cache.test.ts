@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CacheApiEdge } from "../../../src/storage/cache-api-edge.ts";
 import { newIoStats } from "../../../src/storage/io-stats.ts";
 import { ByteLru } from "../../../src/storage/lru.ts";
-import { CACHE_BLOCK_BYTES, ObjectCache } from "../../../src/storage/object-cache.ts";
+import { CACHE_BLOCK_BYTES, EXACT_MIN_OBJECT_BYTES, ObjectCache } from "../../../src/storage/object-cache.ts";
 import { R2BlobStore } from "../../../src/storage/r2-blob-store.ts";
 
 const SIZE = 3 * CACHE_BLOCK_BYTES + 1234;
@@ -55,29 +55,38 @@ describe("object cache", () => {
     expect(s2.storageReads).toBe(0);
   });
 
-  it("reads small scattered ranges exactly, from cached blocks when they are there", async () => {
+  it("reads small scattered ranges of a large object exactly, from cached blocks when they are there", async () => {
     const key = "oc-exact";
-    const { cache } = await setup(key, false);
+    const BIG = EXACT_MIN_OBJECT_BYTES + 1234;
+    const big = new Uint8Array(BIG).map((_, i) => (i * 13) % 251);
+    const store = new R2BlobStore(env.BUCKET);
+    await store.put(key, big);
+    const cache = new ObjectCache({ store, memory: new ByteLru(64 << 20) });
     const cold = newIoStats();
-    const r = cache.exactRangeReader(key, SIZE, cold);
-    const ranges = [[10, 3082], [CACHE_BLOCK_BYTES - 5, CACHE_BLOCK_BYTES + 5], [SIZE - 3, SIZE]];
+    const r = cache.exactRangeReader(key, BIG, cold);
+    const ranges = [[10, 3082], [CACHE_BLOCK_BYTES - 5, CACHE_BLOCK_BYTES + 5], [BIG - 3, BIG]];
     const got = await Promise.all([...ranges, ranges[0]].map(([a, b]) => r.slice(a, b)));
-    got.forEach((g, i) => expect(new Uint8Array(g)).toEqual(bytes.slice(...ranges[i % 3])));
+    got.forEach((g, i) => expect(new Uint8Array(g)).toEqual(big.slice(...ranges[i % 3])));
     expect(cold.storageReads).toBe(3); // the repeated range joined the first fetch
     expect(cold.storageBytes).toBe(3072 + 10 + 3); // not whole 512 KiB blocks
     // A caller writing into what it got does not change the cached range.
     new Uint8Array(got[0]).fill(0);
     const warm = newIoStats();
-    expect(new Uint8Array(await cache.exactRangeReader(key, SIZE, warm).slice(10, 3082))).toEqual(bytes.slice(10, 3082));
+    expect(new Uint8Array(await cache.exactRangeReader(key, BIG, warm).slice(10, 3082))).toEqual(big.slice(10, 3082));
     expect(warm.storageReads).toBe(0);
     // Once a block is cached (a scan read it), exact reads inside it are served from it.
-    await cache.rangeReader(key, SIZE, newIoStats()).slice(2 * CACHE_BLOCK_BYTES, 2 * CACHE_BLOCK_BYTES + 1);
+    await cache.rangeReader(key, BIG, newIoStats()).slice(2 * CACHE_BLOCK_BYTES, 2 * CACHE_BLOCK_BYTES + 1);
     const inBlock = newIoStats();
-    expect(new Uint8Array(await cache.exactRangeReader(key, SIZE, inBlock).slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99))).toEqual(
-      bytes.slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99),
+    expect(new Uint8Array(await cache.exactRangeReader(key, BIG, inBlock).slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99))).toEqual(
+      big.slice(2 * CACHE_BLOCK_BYTES + 7, 2 * CACHE_BLOCK_BYTES + 99),
     );
     expect(inBlock.storageReads).toBe(0);
     expect(inBlock.memoryHits).toBe(1);
+    // A small object is read in blocks (they soon hold all of it).
+    const { cache: smallCache } = await setup("oc-exact-small", false);
+    const small = newIoStats();
+    await smallCache.exactRangeReader("oc-exact-small", SIZE, small).slice(100, 200);
+    expect(small.storageBytes).toBe(CACHE_BLOCK_BYTES);
   });
 
   it("propagates a missing object as an error", async () => {
