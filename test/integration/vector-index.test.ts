@@ -77,6 +77,25 @@ describe("vector index (IVF + RaBitQ)", () => {
       hits += ann.filter((id: number) => exact.includes(id)).length;
     }
     expect(hits / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+    // The index path returns whole documents: attributes as asked, and the stored vector.
+    const docs = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: queries[0], top_k: 10, include_attributes: ["g"], include_vector: true });
+    expect(docs.body.performance.index_candidates).toBeGreaterThan(0);
+    for (const r of docs.body.results) {
+      expect(r.attributes).toEqual({ g: r.id % 10 });
+      expect(r.vector).toHaveLength(DIMS);
+    }
+    const exact = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: queries[0], top_k: 10, include_attributes: ["g"], include_vector: true, exact: true });
+    const byId = new Map(exact.body.results.map((r: any) => [r.id, r]));
+    for (const r of docs.body.results) {
+      const e = byId.get(r.id) as any;
+      if (!e) continue;
+      expect(r.vector).toEqual(e.vector);
+      expect(r.score).toBeCloseTo(e.score, 5);
+    }
+    const idsOnly = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: queries[0], top_k: 10, include_attributes: false });
+    expect(idsOnly.body.results.map((r: any) => r.id)).toEqual(docs.body.results.map((r: any) => r.id));
+    for (const r of idsOnly.body.results) expect(Object.keys(r).sort()).toEqual(["attributes", "id", "score"]);
+    expect(idsOnly.body.results.every((r: any) => Object.keys(r.attributes).length === 0)).toBe(true);
   });
 
   it("answers identically after a Durable Object restart and from a cold isolate", async () => {

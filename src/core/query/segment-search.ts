@@ -22,6 +22,8 @@ export interface SegmentSource {
 export interface SegmentHit extends Hit {
   segment: SegmentInfo;
   ordinal: number;
+  /** The document (id, attributes, vector as the plan asks) is already filled in. */
+  materialized?: boolean;
 }
 
 export interface SegmentSearchStats {
@@ -115,7 +117,7 @@ export async function materializeSegmentHits(
   source: SegmentSource,
 ): Promise<void> {
   const bySegment = new Map<string, SegmentHit[]>();
-  for (const h of hits) (bySegment.get(h.segment.key) ?? bySegment.set(h.segment.key, []).get(h.segment.key)!).push(h);
+  for (const h of hits) if (!h.materialized) (bySegment.get(h.segment.key) ?? bySegment.set(h.segment.key, []).get(h.segment.key)!).push(h);
   await Promise.all(
     [...bySegment.values()].map(async (group) => {
       const reader = await source.open(group[0].segment, schema);
