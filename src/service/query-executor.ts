@@ -23,8 +23,41 @@ import { searchVectorIndex } from "./vector-search.ts";
 
 /** Full-text readers kept by the isolate; each bounds its decoded postings. */
 const ftsReaders = new EntryLru<Promise<FullTextIndexReader>>(64);
-onClearIsolateCaches(() => ftsReaders.clear());
+/** The same readers once open, for their memory (a reader also keeps dictionary blocks, field lengths and its seq table). */
+const openReaders = new Map<string, FullTextIndexReader>();
+onClearIsolateCaches(() => {
+  ftsReaders.clear();
+  openReaders.clear();
+});
 const READER_POSTINGS_CACHE_BYTES = 4 << 20;
+/**
+ * What the kept readers may hold together. Without it 64 readers of large segments could hold
+ * several hundred MiB, past the 128 MB isolate limit; the block cache (48 MiB) and parsed objects
+ * (16 MiB) take the rest of a Worker's budget.
+ */
+export const FULL_TEXT_READERS_BYTES = 32 << 20;
+
+/** Drops least recently used readers until the rest fit `budget` (queries holding one keep using it). */
+export function trimFullTextReaders(budget = FULL_TEXT_READERS_BYTES): void {
+  for (const key of openReaders.keys()) if (!ftsReaders.has(key)) openReaders.delete(key); // evicted by count
+  let total = 0;
+  for (const r of openReaders.values()) total += r.memoryBytes;
+  for (const [key] of ftsReaders.entries()) {
+    if (total <= budget) break;
+    const r = openReaders.get(key);
+    if (!r) continue;
+    total -= r.memoryBytes;
+    ftsReaders.delete(key);
+    openReaders.delete(key);
+  }
+}
+
+/** Memory of the readers this isolate keeps (tests, metrics). */
+export function fullTextReadersBytes(): number {
+  let total = 0;
+  for (const r of openReaders.values()) total += r.memoryBytes;
+  return total;
+}
 /** The stats of the request currently using the shared readers (attribution is per isolate, best effort). */
 let currentStats: IoStats | null = null;
 
@@ -56,7 +89,7 @@ function openReader(cache: ObjectCache, info: SegmentInfo): Promise<FullTextInde
   if (!reader) {
     const range = cache.rangeReader(key, info.fts!.bytes, () => currentStats!);
     reader = Reader.open(range, { postingsCacheBytes: READER_POSTINGS_CACHE_BYTES });
-    reader.catch(() => ftsReaders.delete(key));
+    reader.then((r) => openReaders.set(key, r)).catch(() => ftsReaders.delete(key));
     ftsReaders.set(key, reader);
   }
   return reader;
@@ -139,6 +172,7 @@ async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): P
       );
     }
   }
+  trimFullTextReaders();
   return [...best.values()].sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
 }
 

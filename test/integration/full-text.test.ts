@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAnalyzer } from "../../src/core/index/fulltext/analyzer.ts";
 import { resolveFullTextConfig } from "../../src/core/index/fulltext/full-text-config.ts";
+import { FULL_TEXT_READERS_BYTES, fullTextReadersBytes, trimFullTextReaders } from "../../src/service/query-executor.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 import { seededRandom } from "../helpers/random.ts";
 
@@ -129,6 +130,17 @@ describe("full-text search through the API", () => {
       res.body.results.forEach((r: any, i: number) => expect(Math.abs(r.score - expected[i].score)).toBeLessThan(1e-6));
       expect(res.body.performance.index_candidates).toBeGreaterThan(0);
     }
+  });
+
+  it("keeps the isolate's full-text readers within their memory budget, and answers the same after trimming", async () => {
+    const body = { full_text: { query: "gamma river stone", fields: { title: 1, body: 1 } }, top_k: 25, include_attributes: false };
+    const before = await api("POST", `/v1/namespaces/${ns}/query`, t.key, body);
+    expect(fullTextReadersBytes()).toBeGreaterThan(0); // the Worker's module instance: readers of the segments
+    expect(fullTextReadersBytes()).toBeLessThanOrEqual(FULL_TEXT_READERS_BYTES);
+    trimFullTextReaders(0);
+    expect(fullTextReadersBytes()).toBe(0);
+    const after = await api("POST", `/v1/namespaces/${ns}/query`, t.key, body);
+    expect(after.body.results).toEqual(before.body.results);
   });
 
   it("filters inside the full-text search", async () => {
