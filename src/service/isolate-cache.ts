@@ -38,9 +38,6 @@ export class EntryLru<V> {
     this.map.set(key, value);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
   }
-  has(key: string): boolean {
-    return this.map.has(key);
-  }
   delete(key: string): void {
     this.map.delete(key);
   }

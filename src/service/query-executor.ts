@@ -21,43 +21,36 @@ import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts"
 import type { CachedSegmentSource } from "./segment-source.ts";
 import { searchVectorIndex } from "./vector-search.ts";
 
-/** Full-text readers kept by the isolate; each bounds its decoded postings. */
-const ftsReaders = new EntryLru<Promise<FullTextIndexReader>>(64);
-/** The same readers once open, for their memory (a reader also keeps dictionary blocks, field lengths and its seq table). */
-const openReaders = new Map<string, FullTextIndexReader>();
-onClearIsolateCaches(() => {
-  ftsReaders.clear();
-  openReaders.clear();
-});
+/** Full-text readers kept by the isolate (the reader itself once open, for its memory); each bounds its decoded postings. */
+const ftsReaders = new EntryLru<{ opening: Promise<FullTextIndexReader>; open?: FullTextIndexReader }>(64);
+onClearIsolateCaches(() => ftsReaders.clear());
 const READER_POSTINGS_CACHE_BYTES = 4 << 20;
 /**
- * What the kept readers may hold together. Without it 64 readers of large segments could hold
- * several hundred MiB, past the 128 MB isolate limit; the block cache (48 MiB) and parsed objects
- * (16 MiB) take the rest of a Worker's budget.
+ * What the kept readers may hold together (a reader also keeps dictionary blocks, field lengths
+ * and its seq table). Without it 64 readers of large segments could hold several hundred MiB,
+ * past the 128 MB isolate limit; the block cache (48 MiB) and parsed objects (16 MiB) take the
+ * rest of a Worker's budget.
  */
 export const FULL_TEXT_READERS_BYTES = 32 << 20;
-
-/** Drops least recently used readers until the rest fit `budget` (queries holding one keep using it). */
-export function trimFullTextReaders(budget = FULL_TEXT_READERS_BYTES): void {
-  for (const key of openReaders.keys()) if (!ftsReaders.has(key)) openReaders.delete(key); // evicted by count
-  let total = 0;
-  for (const r of openReaders.values()) total += r.memoryBytes;
-  for (const [key] of ftsReaders.entries()) {
-    if (total <= budget) break;
-    const r = openReaders.get(key);
-    if (!r) continue;
-    total -= r.memoryBytes;
-    ftsReaders.delete(key);
-    openReaders.delete(key);
-  }
-}
 
 /** Memory of the readers this isolate keeps (tests, metrics). */
 export function fullTextReadersBytes(): number {
   let total = 0;
-  for (const r of openReaders.values()) total += r.memoryBytes;
+  for (const [, e] of ftsReaders.entries()) total += e.open?.memoryBytes ?? 0;
   return total;
 }
+
+/** Drops least recently used readers until the rest fit `budget` (queries holding one keep using it). */
+export function trimFullTextReaders(budget = FULL_TEXT_READERS_BYTES): void {
+  let total = fullTextReadersBytes();
+  for (const [key, e] of ftsReaders.entries()) {
+    if (total <= budget) break;
+    if (!e.open) continue;
+    total -= e.open.memoryBytes;
+    ftsReaders.delete(key);
+  }
+}
+
 /** The stats of the request currently using the shared readers (attribution is per isolate, best effort). */
 let currentStats: IoStats | null = null;
 
@@ -85,14 +78,15 @@ type Located = { seq: number; score: number; where: "tail" } | { seq: number; sc
 
 function openReader(cache: ObjectCache, info: SegmentInfo): Promise<FullTextIndexReader> {
   const key = info.fts!.key;
-  let reader = ftsReaders.get(key);
-  if (!reader) {
+  let entry = ftsReaders.get(key);
+  if (!entry) {
     const range = cache.rangeReader(key, info.fts!.bytes, () => currentStats!);
-    reader = Reader.open(range, { postingsCacheBytes: READER_POSTINGS_CACHE_BYTES });
-    reader.then((r) => openReaders.set(key, r)).catch(() => ftsReaders.delete(key));
-    ftsReaders.set(key, reader);
+    const e: { opening: Promise<FullTextIndexReader>; open?: FullTextIndexReader } = { opening: Reader.open(range, { postingsCacheBytes: READER_POSTINGS_CACHE_BYTES }) };
+    e.opening.then((r) => (e.open = r)).catch(() => ftsReaders.delete(key));
+    ftsReaders.set(key, e);
+    entry = e;
   }
-  return reader;
+  return entry.opening;
 }
 
 /**

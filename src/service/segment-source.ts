@@ -11,6 +11,7 @@ import type { SegmentSource } from "../core/query/segment-search.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import type { IoStats } from "../storage/io-stats.ts";
 import type { ObjectCache } from "../storage/object-cache.ts";
+import type { RangeReader } from "../storage/range-reader.ts";
 import { parsedCache } from "./isolate-cache.ts";
 
 export class CachedSegmentSource implements SegmentSource {
@@ -23,18 +24,29 @@ export class CachedSegmentSource implements SegmentSource {
 
   async open(info: SegmentInfo, schema: Schema): Promise<SegmentReader> {
     const reader = this.cache.rangeReader(info.key, info.bytes, this.stats);
-    const parsed = parsedCache();
-    const cacheKey = `footer:${info.key}`;
-    let metadata = parsed.get(cacheKey) as FileMetadata | undefined;
-    if (!metadata) {
-      metadata = await SegmentReader.readMetadata(reader, info.footer_bytes);
-      // Parsed thrift objects take a few times their encoded size.
-      parsed.set(cacheKey, metadata, info.footer_bytes * 4);
-    } else {
-      this.stats.memoryHits++;
-    }
+    const metadata = await this.metadata(info, reader);
     // A query's hits are scattered rows: read (and cache) just their pages, not 512 KiB around each.
     return new SegmentReader(reader, info, metadata, schema, this.cache.exactRangeReader(info.key, info.bytes, this.stats));
+  }
+
+  /** Reads the footers of those segments not parsed in this isolate yet (nothing when all are). */
+  async prefetch(infos: SegmentInfo[]): Promise<void> {
+    const missing = infos.filter((info) => !parsedCache().get(`footer:${info.key}`));
+    await Promise.all(missing.map((info) => this.metadata(info, this.cache.rangeReader(info.key, info.bytes, this.stats))));
+  }
+
+  private async metadata(info: SegmentInfo, reader: RangeReader): Promise<FileMetadata> {
+    const parsed = parsedCache();
+    const cacheKey = `footer:${info.key}`;
+    const hit = parsed.get(cacheKey) as FileMetadata | undefined;
+    if (hit) {
+      this.stats.memoryHits++;
+      return hit;
+    }
+    const metadata = await SegmentReader.readMetadata(reader, info.footer_bytes);
+    // Parsed thrift objects take a few times their encoded size.
+    parsed.set(cacheKey, metadata, info.footer_bytes * 4);
+    return metadata;
   }
 
   /** The dead versions a manifest's deletion files name, merged once per manifest version. */

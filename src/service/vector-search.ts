@@ -162,7 +162,7 @@ export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
     plan.filter ? matchingRows(ctx) : Promise.resolve(null),
     // The hits' segments are known only after the search; their footers are read now, in the
     // same round as the index's directory (one storage round trip less when cold).
-    Promise.all(manifest.segments.slice(0, PREFETCH_FOOTERS).map((s) => ctx.segments.open(s, manifest.schema))),
+    ctx.segments.prefetch?.(manifest.segments.slice(0, PREFETCH_FOOTERS)),
   ]);
   if (matches?.rows) {
     const hits = await exactOverRows(ctx, matches.rows);

@@ -16,6 +16,8 @@ import { TopK } from "./top-k.ts";
 /** Opens segments (through the caches) for the query path. */
 export interface SegmentSource {
   open(info: SegmentInfo, schema: Schema): Promise<SegmentReader>;
+  /** Reads ahead the footers of segments that may be opened soon (optional). */
+  prefetch?(infos: SegmentInfo[]): Promise<void>;
 }
 
 /** A hit found in a segment, with its location so materializing needs no seq lookup. */
