@@ -12,19 +12,19 @@
  */
 import { type CentroidIndex, decodeCentroidList, encodeCentroidList, openCentroidIndex } from "../src/core/index/vector/centroid-list.ts";
 import type { ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
-import { type ClusterBlockLocation, encodeClusterObject, readClusterBlock } from "../src/core/index/vector/cluster-object.ts";
+import { type ClusterBlockLocation, encodeClusterObject, readClusterBlocks } from "../src/core/index/vector/cluster-object.ts";
 import {
   type IndexDirectory,
   type ObjectRef,
   addObject,
-  clusterStarts,
   decodeDirectory,
   encodeDirectory,
-  replaceClusters,
+  replaceBlocks,
 } from "../src/core/index/vector/index-directory.ts";
 import { buildIvfIndex } from "../src/core/index/vector/ivf-build.ts";
 import { type VectorRecord, encodeDeltaFragment } from "../src/core/index/vector/ivf-encoder.ts";
-import { liveMembers, mergeClusterBlocks, splitCluster } from "../src/core/index/vector/ivf-maintenance.ts";
+import { SPLIT_FACTOR, liveMembers, mergeClusterBlocks, splitCluster } from "../src/core/index/vector/ivf-maintenance.ts";
+import { pickClusters, takeBatch } from "../src/core/index/vector/maintenance-policy.ts";
 import type { VectorKernels } from "../src/core/index/vector/kernels.ts";
 import { DeadSet } from "../src/core/segment/dead-set.ts";
 import { type Manifest, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
@@ -43,8 +43,6 @@ import type { MetaStore } from "./meta-store.ts";
 export const TARGET_CLUSTER_SIZE = 512;
 /** Live vectors, as a multiple of those the index was built from, that trigger a rebuild. */
 export const REBUILD_GROWTH = 4;
-/** Blocks a cluster may collect (one per flush that touched it) before maintenance merges them. */
-export const MAX_CLUSTER_BLOCKS = 4;
 /** Bytes of cluster data (codes + vectors) one maintenance step reads and rewrites. */
 const MAINTENANCE_BYTES = 8 << 20;
 
@@ -265,33 +263,11 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
   return Math.min(nlist, Math.max(1, Math.ceil(baseNprobe * Math.sqrt(nlist / baseNlist) - 1e-9)));
 }
 
-interface ClusterWork {
-  clusterId: number;
-  bytes: number;
-  blocks: number;
-  entries: number;
-}
-
-/** Clusters that need rewriting: too many blocks, or too many entries (a split is due). */
-function pickClusters(dir: IndexDirectory, targetClusterSize: number): ClusterWork[] {
-  const starts = clusterStarts(dir);
-  const work: ClusterWork[] = [];
-  for (let cl = 0; cl < dir.nlist; cl++) {
-    let bytes = 0;
-    let entries = 0;
-    for (let b = starts[cl]; b < starts[cl + 1]; b++) {
-      bytes += dir.blocks[b].scanBytes + dir.blocks[b].vectorBytes;
-      entries += dir.blocks[b].count;
-    }
-    const blocks = starts[cl + 1] - starts[cl];
-    if (blocks > MAX_CLUSTER_BLOCKS || entries > 2 * targetClusterSize) work.push({ clusterId: cl, bytes, blocks, entries });
-  }
-  return work.sort((a, b) => b.blocks - a.blocks || b.entries - a.entries);
-}
-
 /**
- * One maintenance step: rewrites a batch of clusters (merging their blocks without dead entries,
- * splitting those that outgrew the target size) into one new object. False when nothing is due.
+ * One maintenance step: rewrites a batch of adjacent clusters into one new object: whole clusters
+ * (merged without dead entries, or split when they outgrew the target size) and clusters whose
+ * delta blocks are merged into one beside their base (maintenance-policy.ts decides which). False
+ * when nothing is due.
  */
 export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<boolean> {
   const manifest = c.meta.manifest();
@@ -299,36 +275,24 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
   if (!manifest || !info) return false;
   const dir = await cache.directory(c.store, info);
   let index = await cache.centroids(c.store, info, c.kernels());
-  const due = pickClusters(dir, index.targetClusterSize);
-  if (due.length === 0) return false;
-  const batch: ClusterWork[] = [];
-  let budget = 0;
-  for (const w of due) {
-    if (batch.length > 0 && budget + w.bytes > MAINTENANCE_BYTES) break;
-    batch.push(w);
-    budget += w.bytes;
-  }
+  const batch = takeBatch(pickClusters(dir, index.targetClusterSize), MAINTENANCE_BYTES);
+  if (batch.length === 0) return false;
 
   const ref = refOf(c);
   const version = manifest.version + 1;
   const attempt = nextAttempt(c);
-  const starts = clusterStarts(dir);
+  const decoded = await readBlocks(c, dir, batch.flatMap((w) => w.blocks));
   const out: Uint8Array[] = [];
   const dropped: number[] = [];
   let split = false;
   let entries = info.entries;
   for (const w of batch) {
-    const blocks: ClusterBlock[] = await Promise.all(
-      dir.blocks.slice(starts[w.clusterId], starts[w.clusterId + 1]).map((b) => {
-        const o = dir.objects[b.object];
-        return readClusterBlock(blobRangeReader(c.store, o.key, o.bytes), b, { withVectors: true });
-      }),
-    );
+    const blocks = w.blocks.map((b) => decoded.get(b)!);
     const seqs = blocks.flatMap((b) => Array.from(b.seqs));
     const live = c.ids.liveFlushed(seqs);
     for (const s of seqs) if (!live.has(s)) dropped.push(s);
     entries -= seqs.length - live.size;
-    if (live.size > 2 * index.targetClusterSize) {
+    if (w.kind === "whole" && live.size > SPLIT_FACTOR * index.targetClusterSize) {
       const result = splitCluster({ index, clusterId: w.clusterId, members: liveMembers(blocks, (s) => live.has(s)), withVectors: true });
       index = openCentroidIndex(result.centroidList, c.kernels());
       for (const b of result.blocks) out.push(b.bytes);
@@ -337,8 +301,6 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
       out.push(mergeClusterBlocks({ index, clusterId: w.clusterId, blocks, isLive: (s) => live.has(s) }).bytes);
     }
   }
-  // New clusters from splits are rewritten too: their ids are new to the directory.
-  const touched = new Set(batch.map((w) => w.clusterId));
   const encoded = out.length > 0 ? encodeClusterObject(out) : null;
   let object: ObjectRef | null = null;
   if (encoded) {
@@ -352,7 +314,8 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
     centroids = { key: vectorKey(ref, "centroids", version, attempt, "evcl"), bytes: bytes.byteLength };
     await c.store.put(centroids.key, bytes);
   }
-  const { directory, unreferenced: gone } = replaceClusters(dir, touched, object, encoded?.locations ?? [], centroids, index.nlist);
+  const replaced = new Set(batch.flatMap((w) => w.blocks));
+  const { directory, unreferenced: gone } = replaceBlocks(dir, replaced, object, encoded?.locations ?? [], centroids, index.nlist);
   const next: Manifest = {
     ...manifest,
     version,
@@ -367,4 +330,23 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
   };
   await commitVector(c, { manifest: next, garbage: [...gone.map((o) => o.key), manifestKey(ref, manifest.version)] }, dropped);
   return true;
+}
+
+/** Decodes the directory blocks at `indexes` (with vectors), one coalesced read per run of nearby blocks. */
+async function readBlocks(c: VectorContext, dir: IndexDirectory, indexes: number[]): Promise<Map<number, ClusterBlock>> {
+  const byObject = new Map<number, number[]>();
+  for (const i of indexes) {
+    const list = byObject.get(dir.blocks[i].object) ?? [];
+    list.push(i);
+    byObject.set(dir.blocks[i].object, list);
+  }
+  const out = new Map<number, ClusterBlock>();
+  await Promise.all(
+    [...byObject].map(async ([o, list]) => {
+      const { key, bytes } = dir.objects[o];
+      const blocks = await readClusterBlocks(blobRangeReader(c.store, key, bytes), list.map((i) => dir.blocks[i]), { withVectors: true });
+      list.forEach((i, k) => out.set(i, blocks[k]));
+    }),
+  );
+  return out;
 }

@@ -1,7 +1,9 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { scaledNprobe } from "../../durable-objects/vector-index.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
+import { type IndexDirectory, clusterStarts, decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
+import { MAX_CLUSTER_BLOCKS } from "../../src/core/index/vector/maintenance-policy.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
 import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/manifests.ts";
@@ -38,6 +40,11 @@ async function configure(ns: string, config: Record<string, number>) {
 
 async function manifestOf(ns: string): Promise<Manifest> {
   return runInDurableObject(namespaceStub(t.id, ns), (_i, state) => JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'manifest'").one().value) as Manifest);
+}
+
+async function directoryOf(ns: string): Promise<IndexDirectory> {
+  const m = await manifestOf(ns);
+  return decodeDirectory(new Uint8Array(await (await env.BUCKET.get(m.vector_index!.directory.key))!.arrayBuffer()));
 }
 
 async function ids(ns: string, body: unknown): Promise<number[]> {
@@ -158,5 +165,42 @@ describe("vector index (IVF + RaBitQ)", () => {
   it("leaves no manifest pointing at a missing object, and no object of the replaced index", async () => {
     await expectManifestsComplete(t.id, ns);
     await expectNoUnnamedObjects(t.id, ns);
+  });
+});
+
+describe("vector index maintenance under many small flushes", () => {
+  const ns = "ann-deltas";
+  const next = generator(23);
+
+  it("merges a cluster's small deltas among themselves and leaves its base block where it is", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "cosine" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    const base = Array.from({ length: 1000 }, (_, i) => ({ id: i, vector: next() }));
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: base });
+    await drain(ns);
+    const built = await directoryOf(ns);
+    const baseOf = (d: IndexDirectory) => d.blocks.map((b) => ({ cluster: b.clusterId, key: d.objects[b.object].key, offset: b.offset, count: b.count })).filter((b) => b.count > 100);
+    // Small flushes: each adds a block of a few entries to every cluster, far below DELTA_RATIO of its base.
+    const added: { id: number; vector: number[] }[] = [];
+    for (let f = 0; f < 2 * MAX_CLUSTER_BLOCKS + 1; f++) {
+      const documents = Array.from({ length: 6 }, (_, i) => ({ id: 5000 + f * 6 + i, vector: next() }));
+      added.push(...documents);
+      await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents });
+      await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => i.flush());
+      await drain(ns);
+    }
+    const dir = await directoryOf(ns);
+    expect(dir.nlist).toBe(built.nlist);
+    const starts = clusterStarts(dir);
+    for (let c = 0; c < dir.nlist; c++) expect(starts[c + 1] - starts[c]).toBeLessThanOrEqual(MAX_CLUSTER_BLOCKS + 1);
+    // The deltas were merged (more flushes than blocks allowed) without rewriting any base block.
+    expect(dir.blocks.length).toBeLessThan(built.blocks.length * (2 * MAX_CLUSTER_BLOCKS + 2));
+    expect(baseOf(dir)).toEqual(baseOf(built));
+    expect(dir.blocks.reduce((n, b) => n + b.count, 0)).toBe(1000 + added.length);
+    for (const doc of added) {
+      const res = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: doc.vector, top_k: 1 });
+      expect(res.body.results[0].id).toBe(doc.id);
+    }
+    await expectManifestsComplete(t.id, ns);
   });
 });

@@ -10,7 +10,9 @@ import {
   encodeClusterObject,
   readBlockVectorRows,
   readBlockVectors,
+  COALESCE_GAP_BYTES,
   readClusterBlock,
+  readClusterBlocks,
   readClusterObjectTable,
 } from "../../../src/core/index/vector/cluster-object.ts";
 import { createRabitqEncoder } from "../../../src/core/index/vector/rabitq-encoder.ts";
@@ -107,6 +109,27 @@ describe("cluster object", () => {
     expect(Array.from(rows[3])).toEqual(Array.from(full.vectors!.subarray(0, 64)));
     const all = await readBlockVectors(reader, table[2], 64);
     expect(all.length).toBe(64);
+  });
+
+  it("reads several blocks with one range read per run of nearby blocks", async () => {
+    // Blocks 1 and 2 sit side by side; a block of more than COALESCE_GAP_BYTES separates them from 4.
+    const big = Math.ceil(COALESCE_GAP_BYTES / (4 * 768)) + 1;
+    const blocks = [makeBlock(1, 5, 768, 2, true, 1), makeBlock(2, 9, 768, 2, true, 2), makeBlock(3, big, 768, 2, true, 3), makeBlock(4, 3, 768, 2, true, 4)];
+    const { bytes, locations } = encodeClusterObject(blocks);
+    const ranges: [number, number][] = [];
+    const inner = memoryRangeReader(bytes);
+    const reader = { byteLength: inner.byteLength, slice: (s: number, e?: number) => (ranges.push([s, e ?? bytes.length]), inner.slice(s, e)) };
+    const wanted = [locations[3], locations[0], locations[1]];
+    const got = await readClusterBlocks(reader, wanted, { withVectors: true });
+    expect(got.map((b) => b.clusterId)).toEqual([4, 1, 2]);
+    expect(ranges).toHaveLength(2);
+    for (const [i, loc] of wanted.entries()) {
+      const one = await readClusterBlock(memoryRangeReader(bytes), loc, { withVectors: true });
+      expect(Array.from(got[i].seqs)).toEqual(Array.from(one.seqs));
+      expect(Array.from(got[i].vectors!)).toEqual(Array.from(one.vectors!));
+    }
+    // A table entry that does not match the block it points at is corruption, as for one block.
+    await expect(readClusterBlocks(reader, [{ ...locations[0], count: 6 }])).rejects.toThrow(DataCorruptionError);
   });
 
   it("detects a corrupted table and rejects duplicate clusters", async () => {

@@ -131,8 +131,51 @@ export async function readClusterBlock(
   loc: ClusterBlockLocation,
   opts: DecodeBlockOptions & { withVectors?: boolean } = {},
 ): Promise<ClusterBlock> {
-  const end = loc.offset + loc.scanBytes + (opts.withVectors ? loc.vectorBytes : 0);
-  const bytes = await reader.slice(loc.offset, end);
+  return decodeAt(new Uint8Array(await reader.slice(loc.offset, blockEnd(loc, opts))), loc, opts);
+}
+
+/** Blocks of one object whose gap is at most this are fetched by one range read. */
+export const COALESCE_GAP_BYTES = 64 << 10;
+
+/**
+ * Reads and decodes several blocks of one object, fetching runs of nearby blocks with one range
+ * read each (maintenance rewrites adjacent clusters, whose blocks sit side by side in every
+ * object). Returns blocks in the order of `locs`.
+ */
+export async function readClusterBlocks(
+  reader: RangeReader,
+  locs: readonly ClusterBlockLocation[],
+  opts: DecodeBlockOptions & { withVectors?: boolean } = {},
+): Promise<ClusterBlock[]> {
+  const order = locs.map((_, i) => i).sort((a, b) => locs[a].offset - locs[b].offset);
+  const out: ClusterBlock[] = new Array(locs.length);
+  const reads: Promise<void>[] = [];
+  for (let s = 0; s < order.length; ) {
+    let t = s;
+    let end = blockEnd(locs[order[s]], opts);
+    while (t + 1 < order.length && locs[order[t + 1]].offset - end <= COALESCE_GAP_BYTES) {
+      t++;
+      end = Math.max(end, blockEnd(locs[order[t]], opts));
+    }
+    const start = locs[order[s]].offset;
+    const group = order.slice(s, t + 1);
+    reads.push(
+      reader.slice(start, end).then((buf) => {
+        const bytes = new Uint8Array(buf);
+        for (const i of group) out[i] = decodeAt(bytes.subarray(locs[i].offset - start, blockEnd(locs[i], opts) - start), locs[i], opts);
+      }),
+    );
+    s = t + 1;
+  }
+  await Promise.all(reads);
+  return out;
+}
+
+function blockEnd(loc: ClusterBlockLocation, opts: { withVectors?: boolean }): number {
+  return loc.offset + loc.scanBytes + (opts.withVectors ? loc.vectorBytes : 0);
+}
+
+function decodeAt(bytes: Uint8Array, loc: ClusterBlockLocation, opts: DecodeBlockOptions): ClusterBlock {
   const block = decodeClusterBlock(bytes, opts);
   if (block.clusterId !== loc.clusterId || block.count !== loc.count) {
     throw new DataCorruptionError(

@@ -128,19 +128,19 @@ export function addObject(d: IndexDirectory, object: ObjectRef, locations: Clust
 }
 
 /**
- * A directory where every block of `clusters` is replaced by the blocks of one new object (cluster
- * maintenance), with new centroids when clusters were split. Returns the objects no block refers to
- * any more (garbage once committed).
+ * A directory where the blocks at indexes `replaced` give way to the blocks of one new object
+ * (cluster maintenance: a cluster's blocks or only its deltas, rewritten), with new centroids when
+ * clusters were split. Returns the objects no block refers to any more (garbage once committed).
  */
-export function replaceClusters(
+export function replaceBlocks(
   d: IndexDirectory,
-  clusters: Set<number>,
+  replaced: Set<number>,
   object: ObjectRef | null,
   locations: ClusterBlockLocation[],
   centroids: ObjectRef,
   nlist: number,
 ): { directory: IndexDirectory; unreferenced: ObjectRef[] } {
-  const kept = d.blocks.filter((b) => !clusters.has(b.clusterId));
+  const kept = d.blocks.filter((_, i) => !replaced.has(i));
   const used = new Set(kept.map((b) => b.object));
   const objects: ObjectRef[] = [];
   const remap = new Map<number, number>();
