@@ -69,11 +69,8 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
   const factors = new Float64Array(FACTOR_COUNT);
   const absO = new Float64Array(paddedDim);
   const k = new Uint8Array(paddedDim);
-  const planeBytes = new Int32Array(MAX_EX_BITS);
   const t0 = exBits > 0 ? typicalScale(paddedDim, exBits) : 0;
   const grid = SCALE_GRID.map((g) => g * t0);
-  const gridNum = new Float64Array(grid.length);
-  const gridDen = new Float64Array(grid.length);
   const scale = metricScale(metric);
   const maxK = (1 << exBits) - 1;
   return {
@@ -118,20 +115,30 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
         factors[FACTOR_SUM_U] = pop;
         return { code1, ex, factors };
       }
-      const ipx = gridScale(absO, paddedDim, maxK, grid, gridNum, gridDen, k);
+      const ipx = gridScale(absO, paddedDim, maxK, grid, k);
       let sumU = pop << exBits;
-      // Bit planes one byte at a time, branch-free: the ex bits are as good as random, so a branch
-      // per bit mispredicts half the time.
-      for (let byte = 0; byte < codeBytes; byte++) {
-        const signs = code1[byte];
-        planeBytes.fill(0);
-        for (let j = 0; j < 8; j++) {
-          const i = (byte << 3) | j;
-          const e = (signs >> j) & 1 ? k[i] : maxK - k[i];
-          sumU += e;
-          for (let b = 0; b < exBits; b++) planeBytes[b] |= ((e >> b) & 1) << j;
+      // Ex code of dimension i: k_i for a positive sign, its complement for a negative one. Bit
+      // planes are packed one plane and byte at a time with a local accumulator (typed-array
+      // read-modify-write per bit cost more than the whole scale search).
+      for (let i = 0; i < paddedDim; i++) {
+        const e = (code1[i >> 3] >> (i & 7)) & 1 ? k[i] : maxK - k[i];
+        k[i] = e;
+        sumU += e;
+      }
+      for (let b = 0; b < exBits; b++) {
+        const plane = b * codeBytes;
+        for (let byte = 0; byte < codeBytes; byte++) {
+          const i0 = byte << 3;
+          ex[plane + byte] =
+            ((k[i0] >> b) & 1) |
+            (((k[i0 + 1] >> b) & 1) << 1) |
+            (((k[i0 + 2] >> b) & 1) << 2) |
+            (((k[i0 + 3] >> b) & 1) << 3) |
+            (((k[i0 + 4] >> b) & 1) << 4) |
+            (((k[i0 + 5] >> b) & 1) << 5) |
+            (((k[i0 + 6] >> b) & 1) << 6) |
+            (((k[i0 + 7] >> b) & 1) << 7);
         }
-        for (let b = 0; b < exBits; b++) ex[b * codeBytes + byte] = planeBytes[b];
       }
       factors[FACTOR_RESCALE_EX] = (scale * norm) / ipx;
       factors[FACTOR_SUM_U] = sumU;
@@ -141,40 +148,33 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
 }
 
 /** Picks the best grid scale (cos(y, o) largest), writes its k and returns ⟨y, o⟩. */
-function gridScale(
-  a: Float64Array,
-  dim: number,
-  maxK: number,
-  grid: number[],
-  num: Float64Array,
-  den: Float64Array,
-  kOut: Uint8Array,
-): number {
-  num.fill(0);
-  den.fill(0);
-  const g = grid.length;
-  for (let i = 0; i < dim; i++) {
-    const ai = a[i];
-    for (let j = 0; j < g; j++) {
-      let kk = Math.floor(grid[j] * ai);
-      if (kk > maxK) kk = maxK;
-      const y = kk + 0.5;
-      num[j] += y * ai;
-      den[j] += y * y;
-    }
-  }
+function gridScale(a: Float64Array, dim: number, maxK: number, grid: number[], kOut: Uint8Array): number {
   let best = 0;
   let bestV = -1;
-  for (let j = 0; j < g; j++) {
-    const v = num[j] / Math.sqrt(den[j]);
+  let bestNum = 0;
+  // One grid point per pass keeps both sums in registers; each sum still adds over i in order.
+  for (let j = 0; j < grid.length; j++) {
+    const t = grid[j];
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < dim; i++) {
+      const ai = a[i];
+      let kk = Math.floor(t * ai);
+      if (kk > maxK) kk = maxK;
+      const y = kk + 0.5;
+      num += y * ai;
+      den += y * y;
+    }
+    const v = num / Math.sqrt(den);
     if (v > bestV) {
       bestV = v;
       best = j;
+      bestNum = num;
     }
   }
   const t = grid[best];
   for (let i = 0; i < dim; i++) kOut[i] = Math.min(Math.floor(t * a[i]), maxK);
-  return num[best];
+  return bestNum;
 }
 
 interface ScaleSearch {
