@@ -12,7 +12,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ELACSYM_ADMIN_TOKEN: "test-admin-token", ELACSYM_GC_GRACE_MS: "0", ELACSYM_LOG_REQUESTS: "0" },
+                bindings: { TEST_MIGRATIONS: migrations, ELACSYM_ADMIN_TOKEN: "test-admin-token", ELACSYM_GC_GRACE_MS: "0", ELACSYM_LOG_REQUESTS: "0", ELACSYM_LOG_BACKGROUND: "0" },
               },
             }),
           ],

@@ -17,6 +17,7 @@ import { type GarbageTable, unreferenced } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { FlushPlan, MetaStore } from "./meta-store.ts";
 import type { WalTable } from "./wal-table.ts";
+import { StageTimer } from "../src/core/stage-timer.ts";
 
 export interface FlushLimits {
   /** WAL payload bytes per flush: bounds the flush's memory (decoded rows + Parquet buffer). */
@@ -30,7 +31,7 @@ export interface FlushContext {
   garbage: GarbageTable;
   dead: DeadTable;
   /** Adds the flushed rows' vectors to the namespace's vector index (when it has one). */
-  vectorFragment: (info: VectorIndexInfo, version: number, rows: SegmentRow[]) => Promise<VectorIndexInfo>;
+  vectorFragment: (info: VectorIndexInfo, version: number, rows: SegmentRow[], timer: StageTimer) => Promise<VectorIndexInfo>;
   wal: WalTable;
   ids: IdIndex;
   memtable: Memtable;
@@ -44,10 +45,13 @@ export interface FlushOutcome {
   rows: number;
   dead: number;
   through: number;
+  /** Milliseconds per stage (CPU stages and storage waits apart; see the alarm's step log). */
+  timing: Record<string, number>;
 }
 
 /** Plans (or resumes) and runs one flush; returns null when the WAL is empty. */
 export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<FlushOutcome | null> {
+  const timer = new StageTimer();
   const state = c.meta.state();
   const current = c.meta.manifest();
   if (!state || !current) return null;
@@ -60,10 +64,13 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     c.meta.setFlushPlan(plan);
   }
   c.faults.hit("flush:after-plan");
+  timer.lap("plan");
 
   const ref: NamespaceRef = { tenant: state.tenant, namespace: state.name, incarnation: state.incarnation };
   const resolved = resolveSlice(c.wal.read(plan.from - 1, plan.through));
+  timer.lap("read");
   const dead = c.ids.deadAfterFlush(resolved);
+  timer.lap("dead");
   const next: Manifest = {
     ...current,
     version: plan.version,
@@ -84,16 +91,20 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     const writer = new SegmentWriter(plan.schema, attributesPresent(plan.schema, rows), (bytes) => sink.write(bytes));
     for (const row of rows) await writer.add(row);
     const written = await writer.finish();
+    timer.lap("parquet");
     await sink.close();
+    timer.lap("segment-put");
     const info: SegmentInfo = { key, seq_min: seqMin, seq_max: seqMax, ...written, level: 0 };
     const fts = buildFullTextIndex(plan.schema, rows);
+    timer.lap("fts");
     if (fts) {
       info.fts = { key: fullTextKey(ref, seqMin, seqMax, plan.version), bytes: fts.byteLength };
       await c.store.put(info.fts.key, fts);
+      timer.lap("fts-put");
     }
     next.segments.push(info);
     next.stats.rows += written.rows;
-    if (current.vector_index) next.vector_index = await c.vectorFragment(current.vector_index, plan.version, rows);
+    if (current.vector_index) next.vector_index = await c.vectorFragment(current.vector_index, plan.version, rows, timer);
   }
   c.faults.hit("flush:after-segment");
 
@@ -102,15 +113,18 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     const key = deletesKey(ref, plan.version);
     await c.store.put(key, bytes);
     next.deletes.push({ key, count: dead.length, bytes: bytes.byteLength });
+    timer.lap("deletes");
   }
   c.faults.hit("flush:after-deletes");
 
   await c.store.put(manifestKey(ref, next.version), encodeManifest(next));
+  timer.lap("manifest-put");
   c.faults.hit("flush:after-manifest");
   c.faults.hit("flush:before-commit");
 
   commitFlush(c, plan, next, resolved, dead, manifestKey(ref, current.version));
-  return { version: next.version, rows: resolved.upserts.length, dead: dead.length, through: plan.through };
+  timer.lap("commit");
+  return { version: next.version, rows: resolved.upserts.length, dead: dead.length, through: plan.through, timing: timer.stages };
 }
 
 function commitFlush(c: FlushContext, plan: FlushPlan, next: Manifest, resolved: ReturnType<typeof resolveSlice>, dead: number[], previousManifest: string): void {

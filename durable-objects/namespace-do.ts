@@ -18,6 +18,7 @@ import type { DocId } from "../src/core/types.ts";
 import { Memtable } from "../src/core/wal/memtable.ts";
 import type { PatchBatch, UpsertBatch } from "../src/core/wal/write-batch.ts";
 import type { Env } from "../src/env.ts";
+import { StageTimer, roundMs } from "../src/core/stage-timer.ts";
 import { type NamespaceRef, manifestKey, namespacePrefix } from "../src/storage/keys.ts";
 import { R2BlobStore } from "../src/storage/r2-blob-store.ts";
 import { createTables } from "./do-schema.ts";
@@ -42,6 +43,8 @@ import type { FilterInput } from "../src/core/query/filter-input.ts";
 /** A write's outcome, plus the namespace's usage after it (reported to the tenant's quotas). */
 export interface WriteResult extends WriterResult {
   usage: NamespaceUsage;
+  /** Milliseconds per stage inside the Durable Object (the Worker adds them to `server-timing`). */
+  timing?: Record<string, number>;
 }
 
 /** A multi-part write's outcome, with the namespace's incarnation (for the catalog) and usage. */
@@ -51,6 +54,7 @@ export interface WriteRequestOutcome extends WriteRequestResult {
   /** The schema after the write. */
   schema: Schema;
   usage: NamespaceUsage;
+  timing?: Record<string, number>;
 }
 
 export interface NamespaceUsage {
@@ -290,10 +294,12 @@ export class NamespaceDO extends DurableObject<Env> {
    */
   async write(request: WriteRequest, create?: { tenant: string; name: string }): Promise<Result<WriteRequestOutcome>> {
     return capture(async () => {
-      const r = await this.writer.apply(request, create ? async (schema) => (await this.initNamespace(create.tenant, create.name, schema)).state : undefined);
+      const timer = new StageTimer();
+      const r = await this.writer.apply(request, create ? async (schema) => (await this.initNamespace(create.tenant, create.name, schema)).state : undefined, timer);
       const state = this.requireState();
       const usage = this.withUsage({ affected: 0, sequence: r.sequence }).usage;
-      return { ...r, incarnation: state.incarnation, created_at: state.created_at, schema: state.schema, usage };
+      timer.lap("usage");
+      return { ...r, incarnation: state.incarnation, created_at: state.created_at, schema: state.schema, usage, timing: timer.stages };
     });
   }
 
@@ -345,30 +351,39 @@ export class NamespaceDO extends DurableObject<Env> {
   }
 
   /** Live documents and stored bytes, reported to the tenant's usage after every write. */
-  private withUsage(r: WriterResult): WriteResult {
+  private withUsage(r: WriterResult, timer?: StageTimer): WriteResult {
     const state = this.meta.state();
     const manifest = this.meta.manifest();
     let bytes = state?.wal_bytes ?? 0;
     for (const s of manifest?.segments ?? []) bytes += s.bytes + (s.fts?.bytes ?? 0);
     for (const d of manifest?.deletes ?? []) bytes += d.bytes;
-    return { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
+    const out: WriteResult = { ...r, usage: { documents: state?.documents ?? 0, stored_bytes: bytes } };
+    if (timer) {
+      timer.lap("usage");
+      out.timing = timer.stages;
+    }
+    return out;
   }
 
   // The v1 write RPCs take v1 filter JSON; `write` takes tagged filters of either syntax.
   async upsert(batch: UpsertBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.upsert(batch, v1Filter(condition))));
+    const timer = new StageTimer();
+    return capture(async () => this.withUsage(await this.writer.upsert(batch, v1Filter(condition), { timer }), timer));
   }
 
   async patch(batch: PatchBatch, condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.patch(batch, v1Filter(condition))));
+    const timer = new StageTimer();
+    return capture(async () => this.withUsage(await this.writer.patch(batch, v1Filter(condition), { timer }), timer));
   }
 
   async deleteIds(ids: DocId[], condition?: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, v1Filter(condition))));
+    const timer = new StageTimer();
+    return capture(async () => this.withUsage(await this.writer.deleteIds(ids, v1Filter(condition), { timer }), timer));
   }
 
   async deleteByFilter(filter: unknown): Promise<Result<WriteResult>> {
-    return capture(async () => this.withUsage(await this.writer.deleteByFilter({ syntax: "v1", raw: filter })));
+    const timer = new StageTimer();
+    return capture(async () => this.withUsage(await this.writer.deleteByFilter({ syntax: "v1", raw: filter }, { timer }), timer));
   }
 
   /**
@@ -524,7 +539,7 @@ export class NamespaceDO extends DurableObject<Env> {
         meta: this.meta,
         garbage: this.garbage,
         dead: this.dead,
-        vectorFragment: (info, version, rows) => appendFlushFragment(this.vectorContext(), this.vectorCache, info, version, rows),
+        vectorFragment: (info, version, rows, timer) => appendFlushFragment(this.vectorContext(), this.vectorCache, info, version, rows, timer),
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
@@ -625,6 +640,28 @@ export class NamespaceDO extends DurableObject<Env> {
   }
 
   /**
+   * Runs one background step and, when it did something (a truthy result), logs its wall time —
+   * which includes storage waits, during which requests are served — and its stages, if it has
+   * any (ELACSYM_LOG_BACKGROUND). A CPU stage is time during which requests to this object wait.
+   */
+  private async timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    const startedAt = Date.now();
+    const started = performance.now();
+    const r = await fn();
+    if (r && this.config.logBackground) {
+      const state = this.meta.state();
+      const line: Record<string, unknown> = { msg: "background step", namespace: state ? `${state.tenant}/${state.name}` : null, step, started_at: startedAt, ms: roundMs(performance.now() - started) };
+      if (typeof r === "object") {
+        const { timing, ...rest } = r as { timing?: Record<string, number> };
+        Object.assign(line, rest);
+        if (timing) line.stages = Object.fromEntries(Object.entries(timing).map(([k, ms]) => [k, roundMs(ms)]));
+      }
+      console.log(JSON.stringify(line));
+    }
+    return r;
+  }
+
+  /**
    * Background work, in an order that keeps crash recovery simple: purge deleted incarnations,
    * finish a compaction's commit, flush the WAL, compact, collect garbage past its grace period.
    */
@@ -637,17 +674,17 @@ export class NamespaceDO extends DurableObject<Env> {
       try {
         const c = this.compactionContext();
         const v = this.vectorContext();
-        await resumeCompactionCommit(c);
-        await resumeVectorCommit(v);
-        while (Date.now() < deadline && (await this.flushStep())) {
+        await this.timed("compaction-commit", () => resumeCompactionCommit(c));
+        await this.timed("vector-commit", () => resumeVectorCommit(v));
+        while (Date.now() < deadline && (await this.timed("flush", () => this.flushStep()))) {
           // flush until the WAL is empty or the budget is spent
         }
         // Background work yields to writers: it runs only while the WAL backlog is small.
         const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
-        let busy = calm() && (await buildVectorIndex(v));
-        while (calm() && Date.now() < deadline && (await maintainVectorIndex(v, this.vectorCache))) busy = true;
+        let busy = calm() && (await this.timed("index-build", () => buildVectorIndex(v)));
+        while (calm() && Date.now() < deadline && (await this.timed("index-maintenance", () => maintainVectorIndex(v, this.vectorCache)))) busy = true;
         let compacting = calm();
-        while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
+        while (compacting && Date.now() < deadline) compacting = await this.timed("compaction", () => compactOnce(c));
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
         const cutoff = Date.now() - this.config.gcGraceMs;
         while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");

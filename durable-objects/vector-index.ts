@@ -38,6 +38,7 @@ import type { Faults } from "./faults.ts";
 import { type GarbageTable, unreferenced } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { MetaStore } from "./meta-store.ts";
+import type { StageTimer } from "../src/core/stage-timer.ts";
 
 /** Entries per cluster the index aims for; a cluster is split above twice this. */
 export const TARGET_CLUSTER_SIZE = 512;
@@ -124,17 +125,25 @@ async function* liveVectors(store: BlobStore, manifest: Manifest, dead: DeadSet)
  * A flush's vectors as a delta fragment of the index: the object and the next directory, named by
  * the flush's (persisted) version, so a retried flush writes the same bytes.
  */
-export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCache, info: VectorIndexInfo, version: number, rows: SegmentRow[]): Promise<VectorIndexInfo> {
+export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCache, info: VectorIndexInfo, version: number, rows: SegmentRow[], timer?: StageTimer): Promise<VectorIndexInfo> {
   const records: VectorRecord[] = rows.filter((r) => r.vector).map((r) => ({ seq: r.seq, vector: r.vector! }));
   if (records.length === 0) return info;
   const ref = refOf(c);
   const index = await cache.centroids(c.store, info, c.kernels());
   const dir = await cache.directory(c.store, info);
+  timer?.lap("fragment-load");
   const fragment = encodeDeltaFragment(index, records, { withVectors: true });
+  timer?.lap("fragment-encode");
   const objectKey = vectorKey(ref, `frag-${records[0].seq}`, version, null, "evco");
   await c.store.put(objectKey, fragment.bytes);
+  timer?.lap("fragment-put");
   const next = addObject(dir, { key: objectKey, bytes: fragment.bytes.byteLength }, fragment.locations);
-  return { ...info, directory: await putDirectory(c, next, version, null), entries: info.entries + records.length };
+  const bytes = encodeDirectory(next);
+  timer?.lap("directory");
+  const key = vectorKey(ref, "dir", version, null, "evdr");
+  await c.store.put(key, bytes);
+  timer?.lap("directory-put");
+  return { ...info, directory: { key, bytes: bytes.byteLength }, entries: info.entries + records.length };
 }
 
 function nextAttempt(c: VectorContext): number {

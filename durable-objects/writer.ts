@@ -19,6 +19,7 @@ import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-en
 import { MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import type { EngineConfig } from "../src/config.ts";
+import type { StageTimer } from "../src/core/stage-timer.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
 import { type CreateNamespace, type WriteRequest, type WriteRequestResult, validateWriteRequest } from "./write-request.ts";
 import type { IdIndex } from "./id-index.ts";
@@ -40,6 +41,8 @@ export interface WriteResult {
 /** Options of a single write. */
 export interface WriteOptions {
   returnIds?: boolean;
+  /** Records the write's stages (the Worker puts them in `server-timing`). */
+  timer?: StageTimer;
 }
 
 interface CurrentDocument {
@@ -92,9 +95,10 @@ export class NamespaceWriter {
   }
 
   /** Appends one entry and applies it to the id index and state in one transaction. */
-  private async append(state: NamespaceState, entry: WalEntry, schema: Schema): Promise<number> {
+  private async append(state: NamespaceState, entry: WalEntry, schema: Schema, timer?: StageTimer): Promise<number> {
     const payload = encodeWalEntry(entry);
     const keys = entry.ids.map(idKey);
+    timer?.lap("encode");
     this.c.storage.transactionSync(() => {
       const bytes = this.c.wal.append(entry.seq, lastSeqOf(entry), payload);
       let documentsDelta: number;
@@ -116,27 +120,31 @@ export class NamespaceWriter {
         updated_at: entry.ts,
       });
     });
+    timer?.lap("commit");
     this.c.memtable.apply(entry);
+    timer?.lap("memtable");
     await this.c.scheduleFlush(this.c.meta.state()!);
+    timer?.lap("alarm");
     return lastSeqOf(entry);
   }
 
   private async appendUpsert(state: NamespaceState, batch: UpsertBatch, options: WriteOptions = {}): Promise<WriteResult> {
     if (batch.ids.length === 0) return withIds({ affected: 0, sequence: state.next_seq - 1 }, [], options);
     const norm = normalizeUpsert(state.schema, batch);
+    options.timer?.lap("validate");
     const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "upsert", ids: batch.ids, attrs: norm.attrs };
     if (batch.vectors && batch.dims > 0) {
       entry.vectors = batch.vectors;
       entry.dims = batch.dims;
     }
-    return withIds({ affected: batch.ids.length, sequence: await this.append(state, entry, norm.schema) }, batch.ids, options);
+    return withIds({ affected: batch.ids.length, sequence: await this.append(state, entry, norm.schema, options.timer) }, batch.ids, options);
   }
 
   /** `ids` must be distinct and exist. */
   private async appendDelete(state: NamespaceState, ids: DocId[], options: WriteOptions = {}): Promise<WriteResult> {
     if (ids.length === 0) return withIds({ affected: 0, sequence: state.next_seq - 1 }, [], options);
     const entry: WalEntry = { seq: state.next_seq, ts: Date.now(), op: "delete", ids };
-    return withIds({ affected: ids.length, sequence: await this.append(state, entry, state.schema) }, ids, options);
+    return withIds({ affected: ids.length, sequence: await this.append(state, entry, state.schema, options.timer) }, ids, options);
   }
 
   /** The current version of each id that exists (tail first, then segments). */
@@ -176,6 +184,7 @@ export class NamespaceWriter {
   /** Inserts or replaces whole documents; with a condition, replaces only where it holds on the current version. */
   upsert(batch: UpsertBatch, condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
     return this.exclusive(async () => {
+      options.timer?.lap("queue");
       const state = this.c.requireState();
       if (!condition?.raw) this.checkBackpressure(state);
       return this.upsertLocked(state, batch, condition, options);
@@ -200,7 +209,10 @@ export class NamespaceWriter {
 
   /** Changes some attributes of existing documents (null removes one); missing ids are ignored. */
   patch(batch: PatchBatch, condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.exclusive(async () => this.patchLocked(this.c.requireState(), batch, condition, options));
+    return this.exclusive(async () => {
+      options.timer?.lap("queue");
+      return this.patchLocked(this.c.requireState(), batch, condition, options);
+    });
   }
 
   private async patchLocked(state: NamespaceState, batch: PatchBatch, conditionInput: FilterInput | undefined, options: WriteOptions, where = "condition"): Promise<WriteResult> {
@@ -238,7 +250,10 @@ export class NamespaceWriter {
 
   /** Deletes the ids that exist; with a condition, only those whose current version satisfies it. */
   deleteIds(ids: DocId[], condition?: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.exclusive(async () => this.deleteIdsLocked(this.c.requireState(), ids, condition, options));
+    return this.exclusive(async () => {
+      options.timer?.lap("queue");
+      return this.deleteIdsLocked(this.c.requireState(), ids, condition, options);
+    });
   }
 
   private async deleteIdsLocked(state: NamespaceState, ids: DocId[], conditionInput: FilterInput | undefined, options: WriteOptions, where = "condition"): Promise<WriteResult> {
@@ -266,7 +281,10 @@ export class NamespaceWriter {
    * current manifest); no other write runs between the evaluation and the append.
    */
   deleteByFilter(filter: FilterInput, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.exclusive(async () => this.deleteByFilterLocked(this.c.requireState(), filter, options));
+    return this.exclusive(async () => {
+      options.timer?.lap("queue");
+      return this.deleteByFilterLocked(this.c.requireState(), filter, options);
+    });
   }
 
   private async deleteByFilterLocked(state: NamespaceState, filterInput: FilterInput, options: WriteOptions, where = "filter"): Promise<WriteResult> {
@@ -334,8 +352,9 @@ export class NamespaceWriter {
    * Applies a multi-part write (see WriteRequest). Without a namespace, `create` makes it first —
    * after the request validated against the initial schema, so an invalid write creates nothing.
    */
-  apply(request: WriteRequest, create?: CreateNamespace): Promise<WriteRequestResult> {
+  apply(request: WriteRequest, create?: CreateNamespace, timer?: StageTimer): Promise<WriteRequestResult> {
     return this.exclusive(async () => {
+      timer?.lap("queue");
       let state = this.c.currentState();
       let created = false;
       if (!state) {
@@ -353,7 +372,7 @@ export class NamespaceWriter {
         if (JSON.stringify(fullTextFields(schema)) !== ftsBefore) this.c.configureFullText(schema);
         schemaChanged = true;
       }
-      const options: WriteOptions = { returnIds: request.returnIds };
+      const options: WriteOptions = { returnIds: request.returnIds, timer };
       const result: WriteRequestResult = { created, schemaChanged, deletedByFilter: null, patchedByFilter: null, upserted: null, patched: null, deleted: null, sequence: 0 };
       if (request.deleteByFilter) result.deletedByFilter = await this.deleteByFilterLocked(this.c.requireState(), request.deleteByFilter, options, "delete_by_filter");
       if (request.patchByFilter) result.patchedByFilter = await this.patchByFilterLocked(this.c.requireState(), request.patchByFilter, options);

@@ -31,6 +31,8 @@ export interface EngineConfig {
   compactionDeadRatio: number;
   /** Live vectors a namespace needs before it gets an approximate (IVF) index. */
   vectorIndexMinRows: number;
+  /** 1 to log one JSON line per background (alarm) step with its duration and stages, 0 not to. */
+  logBackground: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -48,6 +50,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   compactionMaxSegmentRows: 250_000,
   compactionDeadRatio: 0.5,
   vectorIndexMinRows: 5000,
+  logBackground: 1,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -65,6 +68,7 @@ const VARS: Record<keyof EngineConfig, string> = {
   compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
   compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
   vectorIndexMinRows: "ELACSYM_VECTOR_INDEX_MIN_ROWS",
+  logBackground: "ELACSYM_LOG_BACKGROUND",
 };
 
 export function readConfig(env: object): EngineConfig {

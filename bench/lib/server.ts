@@ -20,6 +20,12 @@ export interface LocalServer {
   /** Kills every server process at once with SIGKILL (a crash), keeping the state directory. */
   kill(): void;
   stateDir: string;
+  /**
+   * JSON log lines the server printed whose `msg` is `msg` (e.g. "background step"), since start or
+   * the last `clearLogs()`. Empty for a remote server.
+   */
+  logs(msg: string): Record<string, unknown>[];
+  clearLogs(): void;
 }
 
 function workerdPids(root: number): number[] {
@@ -39,6 +45,8 @@ export async function startServer(options: { port?: number; vars?: Record<string
         throw new Error("cannot kill a server this process did not start");
       },
       stateDir: "",
+      logs: () => [],
+      clearLogs: () => {},
     };
   }
   const port = options.port ?? 8800 + Math.floor(Math.random() * 100);
@@ -52,11 +60,31 @@ export async function startServer(options: { port?: number; vars?: Record<string
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
+  let ready = false;
+  // After start, only JSON lines are kept (parsed), for logs(): the request log would grow `log` forever.
+  let partial = "";
+  let lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 120_000);
     const onData = (b: Buffer) => {
+      if (ready) {
+        const text = partial + b.toString();
+        const parts = text.split("\n");
+        partial = parts.pop()!;
+        for (const line of parts) {
+          const at = line.indexOf('{"msg":');
+          if (at < 0 || line.includes('"msg":"request"')) continue;
+          try {
+            lines.push(JSON.parse(line.slice(at)));
+          } catch {
+            // not one of ours
+          }
+        }
+        return;
+      }
       log += b.toString();
       if (log.includes("Ready on")) {
+        ready = true;
         clearTimeout(timer);
         resolve();
       }
@@ -82,6 +110,10 @@ export async function startServer(options: { port?: number; vars?: Record<string
       for (const p of workerdPids(child.pid!)) resetPeak(p);
     },
     stateDir: state,
+    logs: (msg) => lines.filter((l) => l.msg === msg),
+    clearLogs: () => {
+      lines = [];
+    },
     kill() {
       for (const p of [...descendants(child.pid!).reverse(), child.pid!]) {
         try {
@@ -105,6 +137,16 @@ export async function startServer(options: { port?: number; vars?: Record<string
       if (!options.stateDir) rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/** Milliseconds per metric of a `server-timing` header (`total;dur=12.3, auth;dur=0.4`). */
+export function serverTiming(headers: Headers): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (headers.get("server-timing") ?? "").split(",")) {
+    const m = /^\s*([\w-]+)(?:;.*?dur=([\d.]+))?/.exec(part);
+    if (m && m[2] !== undefined) out[m[1]] = Number(m[2]);
+  }
+  return out;
 }
 
 /** JSON request helper with timing; paths under /admin use the admin token. */

@@ -7,6 +7,7 @@
 import type { NamespaceDescription } from "../../durable-objects/namespace-do.ts";
 import { encodeBase64F32 } from "../core/codec/base64-f32.ts";
 import type { Hit } from "../core/query/hit.ts";
+import { type StageTimer, roundMs } from "../core/stage-timer.ts";
 import type { QueryPlan } from "../core/query/plan.ts";
 import type { Schema } from "../core/schema/schema.ts";
 import { renderTurbopufferSchema } from "../core/turbopuffer/schema.ts";
@@ -32,13 +33,14 @@ function temperature(ratio: number): "hot" | "warm" | "cold" {
   return ratio >= 0.9 ? "hot" : ratio >= 0.5 ? "warm" : "cold";
 }
 
-export function queryPerformance(p: QueryPerformance, documents: number, startedAt: number): Record<string, unknown> {
+/** `timing`: the request's (server_total_ms counts from its arrival in the Worker). */
+export function queryPerformance(p: QueryPerformance, documents: number, timing: StageTimer): Record<string, unknown> {
   return {
     ...p,
     approx_namespace_size: documents,
     cache_temperature: temperature(p.cache_hit_ratio),
     query_execution_ms: p.server_ms,
-    server_total_ms: Date.now() - startedAt,
+    server_total_ms: roundMs(timing.elapsed()),
   };
 }
 

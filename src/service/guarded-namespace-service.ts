@@ -17,6 +17,7 @@ import { D1Catalog, type Scope } from "../catalog/d1-catalog.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
+import type { StageTimer } from "../core/stage-timer.ts";
 import type { Env } from "../env.ts";
 import { type AuthInfo, authorize, clampListPrefix } from "./access.ts";
 import { type MultiQueryOutcome, NamespaceService, type QueryOutcome, type RecallOptions, type RecallReport } from "./namespace-service.ts";
@@ -27,12 +28,27 @@ export class GuardedNamespaceService {
   private readonly catalog: D1Catalog;
   private readonly auth: AuthInfo;
   readonly gate: TenantGate;
+  private readonly timer: StageTimer | undefined;
 
-  constructor(env: Env, auth: AuthInfo, requestId: string, defer: (p: Promise<unknown>) => void) {
+  /** `timer`: the request's; writes record their stages in it (admit, do, do-*, report). */
+  constructor(env: Env, auth: AuthInfo, requestId: string, defer: (p: Promise<unknown>) => void, timer?: StageTimer) {
     this.inner = new NamespaceService(env, auth.tenant, defer);
     this.catalog = new D1Catalog(env.DB);
     this.auth = auth;
     this.gate = new TenantGate(env, { tenant: auth.tenant, keyId: auth.keyId, limits: auth.limits, requestId }, defer);
+    this.timer = timer;
+  }
+
+  /** Awaits a Durable Object call as the `do` stage (failed or not) and adds the object's own stages (`do-commit`, …). */
+  private async timed<R extends { timing?: Record<string, number> }>(call: Promise<R>): Promise<R> {
+    const t = this.timer;
+    try {
+      const r = await call;
+      for (const [name, ms] of Object.entries(r.timing ?? {})) t?.add(`do-${name}`, ms);
+      return r;
+    } finally {
+      t?.lap("do");
+    }
   }
 
   /** Names are checked first: a malformed one is a 400 before any lookup or token is spent. */
@@ -46,6 +62,7 @@ export class GuardedNamespaceService {
     checkNamespaceName(namespace);
     authorize(this.auth, scope, namespace);
     await this.gate.admit("write");
+    this.timer?.lap("admit");
   }
 
   private reportWrite(action: string, namespace: string, r: Pick<WriteResult, "affected" | "sequence" | "usage">, condition?: unknown): void {
@@ -59,6 +76,7 @@ export class GuardedNamespaceService {
       sequence: r.sequence,
       ...(condition !== undefined && condition !== null ? { detail: { conditional: true } } : {}),
     });
+    this.timer?.lap("report");
   }
 
   async create(ns: string, schema: unknown): Promise<{ created: boolean; description: NamespaceDescription }> {
@@ -89,7 +107,7 @@ export class GuardedNamespaceService {
   async upsert(ns: string, batch: UpsertBatch, condition?: unknown): Promise<WriteResult> {
     await this.admitWrite("write", ns);
     this.gate.checkStorageQuota();
-    const r = await this.inner.upsert(ns, batch, condition);
+    const r = await this.timed(this.inner.upsert(ns, batch, condition));
     this.reportWrite("documents.upsert", ns, r, condition);
     return r;
   }
@@ -98,7 +116,7 @@ export class GuardedNamespaceService {
   async patch(ns: string, batch: PatchBatch, condition?: unknown): Promise<WriteResult> {
     await this.admitWrite("write", ns);
     this.gate.checkStorageQuota();
-    const r = await this.inner.patch(ns, batch, condition);
+    const r = await this.timed(this.inner.patch(ns, batch, condition));
     this.reportWrite("documents.patch", ns, r, condition);
     return r;
   }
@@ -106,14 +124,14 @@ export class GuardedNamespaceService {
   /** Deletes are never refused by a quota: they are how a tenant gets back under one. */
   async deleteIds(ns: string, ids: DocId[], condition?: unknown): Promise<WriteResult> {
     await this.admitWrite("write", ns);
-    const r = await this.inner.deleteIds(ns, ids, condition);
+    const r = await this.timed(this.inner.deleteIds(ns, ids, condition));
     this.reportWrite("documents.delete", ns, r, condition);
     return r;
   }
 
   async deleteByFilter(ns: string, filter: unknown): Promise<WriteResult> {
     await this.admitWrite("write", ns);
-    const r = await this.inner.deleteByFilter(ns, filter);
+    const r = await this.timed(this.inner.deleteByFilter(ns, filter));
     this.reportWrite("documents.delete_by_filter", ns, r);
     return r;
   }
@@ -153,11 +171,11 @@ export class GuardedNamespaceService {
     if (request.upsert || request.patch || request.patchByFilter) this.gate.checkStorageQuota();
     let r: WriteRequestOutcome;
     try {
-      r = await this.inner.write(ns, request, false);
+      r = await this.timed(this.inner.write(ns, request, false));
     } catch (err) {
       if (!(creates && err instanceof EngineError && err.code === "NAMESPACE_NOT_FOUND")) throw err;
       await this.gate.checkNamespaceQuota();
-      r = await this.inner.write(ns, request, true);
+      r = await this.timed(this.inner.write(ns, request, true));
     }
     if (r.created) this.gate.report({ action: "namespace.create", namespace: ns, rows: null, change: "create" });
     if (r.schemaChanged) {

@@ -35,7 +35,7 @@ describe("write → query → flush → query", () => {
     ];
     const up = await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: docs });
     expect(up.status).toBe(200);
-    expect(up.body).toEqual({ upserted: 4, sequence: 4 });
+    expect(up.body).toEqual({ upserted: 4, sequence: 4, took_ms: expect.any(Number) });
 
     const q = { vector: [0.1, 0, 0], top_k: 3 };
     const before = await api("POST", `/v1/namespaces/${ns}/query`, t.key, q);

@@ -107,6 +107,7 @@ export async function authenticate(env: Env, authorization: string | undefined, 
 export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("auth", await authenticate(c.env, c.req.header("authorization"), { clientAddress: c.req.header("cf-connecting-ip") ?? null }));
+    c.get("timing")?.lap("auth");
     await next();
   };
 }

@@ -137,12 +137,23 @@ function operation(spec: RouteSpec, collect: SchemaCollector): Json {
   for (const [status, r] of Object.entries(all).sort(([a], [b]) => Number(a) - Number(b))) {
     const type = r.contentType ?? "application/json";
     const media: Json = r.schema ? { schema: collect.ref(r.schema, `${pascal(spec.operationId)}${status}`) } : {};
-    responses[status] = { description: r.description, ...(r.schema || r.contentType ? { content: { [type]: media } } : {}) };
+    responses[status] = { description: r.description, headers: RESPONSE_HEADERS, ...(r.schema || r.contentType ? { content: { [type]: media } } : {}) };
   }
   op.responses = responses;
   op.security = SECURITY[spec.security];
   return op;
 }
+
+/** Headers every response carries (app.ts). */
+const RESPONSE_HEADERS: Json = {
+  "x-request-id": { description: "The request's id (the client's own `x-request-id` if it is plain), as in the logs and the audit log.", schema: { type: "string" } },
+  "server-timing": {
+    description:
+      "Server time (W3C Server Timing): `total` from the request's arrival in the Worker to the response being ready, then the stages that took part, e.g. `auth`, `body` (read, JSON parse, request schema), `parse`, `admit` (scope, rate limit), `do` (the namespace Durable Object call) with `do-*` inside it (`do-commit`: the WAL transaction), `report`, `respond`. In ms; the runtime's clock ticks in whole ms locally and, in production, only advances while waiting on I/O.",
+    schema: { type: "string" },
+    example: "total;dur=7, auth;dur=0, body;dur=4, parse;dur=0, admit;dur=0, do;dur=3, do-commit;dur=1, respond;dur=0",
+  },
+};
 
 function pascal(id: string): string {
   return id.charAt(0).toUpperCase() + id.slice(1);

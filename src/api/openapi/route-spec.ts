@@ -71,6 +71,7 @@ export function validated<const S extends RouteSpec>(spec: S): MiddlewareHandler
     if (spec.body) {
       const raw = await readJsonBody(c, spec.maxBodyBytes ?? readConfig(c.env).maxBodyBytes);
       c.req.addValidatedData("json", parseOrThrow(spec.body, raw, spec.bodyName ?? "request") as object);
+      c.get("timing")?.lap("body");
     }
     await next();
   };

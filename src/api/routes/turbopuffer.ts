@@ -23,6 +23,7 @@ import type { Schema } from "../../core/schema/schema.ts";
 import type { MultiQueryOutcome } from "../../service/namespace-service.ts";
 import { validated } from "../openapi/route-spec.ts";
 import { renderAttributes } from "../render.ts";
+import { roundMs } from "../../core/stage-timer.ts";
 import { type VectorEncoding, namespaceMetadata, queryBilling, queryPerformance, ranksByScore, renderRow } from "../turbopuffer-response.ts";
 import { translateTurbopufferWrite } from "../validate/turbopuffer-write.ts";
 
@@ -32,7 +33,7 @@ const DEFAULT_RECALL_QUERIES = 20;
 const MULTI_QUERY_KEYS = ["queries", "consistency", "vector_encoding", "rerank_by", "limit", "top_k"];
 
 function service(c: AppContext): GuardedNamespaceService {
-  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
+  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c), c.get("timing"));
 }
 
 /** `rerank_by: ["RRF", {rank_constant, weights}]` for `n` sub-queries (its shape checked by the route). */
@@ -79,9 +80,9 @@ function renderResult(schema: Schema, result: MultiQueryOutcome["results"][numbe
 export const turbopufferV2 = new Hono<AppEnv>();
 
 turbopufferV2.post("/:ns", validated(contract.write), async (c) => {
-  const started = Date.now();
   const ns = c.req.param("ns");
   const { request, creates } = translateTurbopufferWrite(c.req.valid("json"));
+  c.get("timing").lap("parse");
   const r = await service(c).write(ns, request, creates);
   const upserted = r.upserted?.affected ?? 0;
   const patched = (r.patched?.affected ?? 0) + (r.patchedByFilter?.affected ?? 0);
@@ -102,12 +103,12 @@ turbopufferV2.post("/:ns", validated(contract.write), async (c) => {
   }
   c.set("metrics", { namespace: ns, operation: "tpuf.write", rows: upserted + patched + deleted });
   out.billing = { billable_logical_bytes_written: Number(c.req.header("content-length") ?? 0) };
-  out.performance = { server_total_ms: Date.now() - started };
+  out.performance = { server_total_ms: roundMs(c.get("timing").elapsed()) };
   return c.json(out);
 });
 
 turbopufferV2.post("/:ns/query", validated(contract.query), async (c) => {
-  const started = Date.now();
+  const started = c.get("timing");
   const ns = c.req.param("ns");
   const raw = c.req.valid("json");
   const encoding = raw.vector_encoding ?? "float";

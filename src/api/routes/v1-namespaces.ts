@@ -11,10 +11,19 @@ import * as contract from "../contracts/v1.ts";
 import { authorize } from "../middleware/auth.ts";
 import { validated } from "../openapi/route-spec.ts";
 import { renderAttributes, renderDocument } from "../render.ts";
+import { roundMs } from "../../core/stage-timer.ts";
 
 /** Every operation goes through the tenant's policy: scopes, prefix, rate limits, quotas, audit. */
 function service(c: AppContext): GuardedNamespaceService {
-  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c));
+  return new GuardedNamespaceService(c.env, c.get("auth"), c.get("requestId"), deferOf(c), c.get("timing"));
+}
+
+/**
+ * Server time of the request so far: from its arrival in the Worker (before authentication and
+ * reading the body) to now, when the response is being built. Rounded to 0.01 ms.
+ */
+function tookMs(c: AppContext): number {
+  return roundMs(c.get("timing").elapsed());
 }
 
 export const v1Namespaces = new Hono<AppEnv>();
@@ -79,18 +88,22 @@ v1Namespaces.post("/:ns/upsert", validated(contract.upsertDocuments), async (c) 
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const body = c.req.valid("json");
-  const r = await service(c).upsert(ns, parseV1Documents(body.documents), body.condition);
+  const batch = parseV1Documents(body.documents);
+  c.get("timing").lap("parse");
+  const r = await service(c).upsert(ns, batch, body.condition);
   c.set("metrics", { namespace: ns, operation: "upsert", rows: r.affected });
-  return c.json({ upserted: r.affected, sequence: r.sequence });
+  return c.json({ upserted: r.affected, sequence: r.sequence, took_ms: tookMs(c) });
 });
 
 v1Namespaces.post("/:ns/patch", validated(contract.patchDocuments), async (c) => {
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "write", ns);
   const body = c.req.valid("json");
-  const r = await service(c).patch(ns, parseV1Patches(body.documents), body.condition);
+  const batch = parseV1Patches(body.documents);
+  c.get("timing").lap("parse");
+  const r = await service(c).patch(ns, batch, body.condition);
   c.set("metrics", { namespace: ns, operation: "patch", rows: r.affected });
-  return c.json({ patched: r.affected, sequence: r.sequence });
+  return c.json({ patched: r.affected, sequence: r.sequence, took_ms: tookMs(c) });
 });
 
 v1Namespaces.post("/:ns/delete", validated(contract.deleteDocuments), async (c) => {
@@ -99,11 +112,12 @@ v1Namespaces.post("/:ns/delete", validated(contract.deleteDocuments), async (c) 
   const body = c.req.valid("json");
   if (body.filter !== undefined) {
     const r = await service(c).deleteByFilter(ns, body.filter);
-    return c.json({ deleted: r.affected, sequence: r.sequence });
+    return c.json({ deleted: r.affected, sequence: r.sequence, took_ms: tookMs(c) });
   }
   const { ids } = parseIds(body.ids!, "ids");
+  c.get("timing").lap("parse");
   const r = await service(c).deleteIds(ns, ids, body.condition);
-  return c.json({ deleted: r.affected, sequence: r.sequence });
+  return c.json({ deleted: r.affected, sequence: r.sequence, took_ms: tookMs(c) });
 });
 
 v1Namespaces.post("/:ns/fetch", validated(contract.fetchDocuments), async (c) => {
@@ -120,7 +134,6 @@ v1Namespaces.post("/:ns/fetch", validated(contract.fetchDocuments), async (c) =>
 });
 
 v1Namespaces.post("/:ns/query", validated(contract.queryDocuments), async (c) => {
-  const started = Date.now();
   const ns = c.req.param("ns");
   authorize(c.get("auth"), "read", ns);
   const raw = c.req.valid("json");
@@ -141,7 +154,7 @@ v1Namespaces.post("/:ns/query", validated(contract.queryDocuments), async (c) =>
   return c.json({
     ...(r.aggregate ? {} : { results: r.hits.map((h) => renderDocument(r.schema, h, !raw.order_by)) }),
     ...aggregations,
-    took_ms: Date.now() - started,
+    took_ms: tookMs(c),
     performance: r.performance,
   });
 });

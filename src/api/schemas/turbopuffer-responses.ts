@@ -22,7 +22,7 @@ export const WriteResponse = z
     patched_ids: z.array(DocId).optional(),
     deleted_ids: z.array(DocId).optional(),
     billing: Billing,
-    performance: z.object({ server_total_ms: z.number() }),
+    performance: z.object({ server_total_ms: z.number().meta({ description: "Server time in ms from the request's arrival in the Worker to the response being ready (see the `Server-Timing` header)." }) }),
   })
   .meta({ id: "TurbopufferWriteResponse" });
 

@@ -50,9 +50,14 @@ export const NamespaceStats = z
 
 export const Deleted = z.object({ deleted: z.literal(true) });
 
-export const UpsertResponse = z.object({ upserted: Count, sequence: Count.meta({ description: "WAL sequence of the write." }) }).meta({ id: "UpsertResponse" });
-export const PatchResponse = z.object({ patched: Count, sequence: Count }).meta({ id: "PatchResponse" });
-export const DeleteResponse = z.object({ deleted: Count, sequence: Count }).meta({ id: "DeleteResponse" });
+/** Server time of a request: from its arrival in the Worker to its response being ready (the `total` of `Server-Timing`). */
+const TookMs = z.number().min(0).meta({ description: "Server time in ms from the request's arrival in the Worker to the response being ready (the `total` of the `Server-Timing` header, which also lists the stages)." });
+
+export const UpsertResponse = z
+  .object({ upserted: Count, sequence: Count.meta({ description: "WAL sequence of the write." }), took_ms: TookMs })
+  .meta({ id: "UpsertResponse", description: "Returned once the write is durable in the namespace's WAL." });
+export const PatchResponse = z.object({ patched: Count, sequence: Count, took_ms: TookMs }).meta({ id: "PatchResponse" });
+export const DeleteResponse = z.object({ deleted: Count, sequence: Count, took_ms: TookMs }).meta({ id: "DeleteResponse" });
 
 const ResultDocument = z
   .object({ id: DocId, score: z.number().optional(), attributes: Attributes.optional(), vector: Vector.optional() })
@@ -78,7 +83,7 @@ export const QueryResponse = z
     results: z.array(ResultDocument).optional(),
     aggregations: z.record(z.string(), Count).optional(),
     aggregation_groups: z.array(z.record(z.string(), z.unknown())).optional(),
-    took_ms: z.number(),
+    took_ms: TookMs,
     performance: QueryPerformance,
   })
   .meta({ id: "QueryResponse", description: "`results`, or for aggregate queries `aggregations` (no group_by) or `aggregation_groups`." });
