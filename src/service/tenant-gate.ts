@@ -45,6 +45,20 @@ const unusedTokens = new Map<string, number>();
 const leasing = new Map<string, Promise<"leased" | "open" | number>>();
 const usageSeen = new Map<string, LiveUsage>();
 const MAX_TRACKED_TENANTS = 10_000;
+/** Reports one record call carries at most (the tenant object writes them in one transaction). */
+const MAX_REPORT_BATCH = 100;
+
+/**
+ * Write reports of this isolate waiting to be sent, per tenant, and the record call in flight.
+ * Whichever request finds reports waiting (its own among them) and no call in flight sends them
+ * all in one call, in its own request context, so its waitUntil covers that call; the others'
+ * waitUntil awaits the batch their report went out in.
+ */
+interface ReportQueue {
+  waiting: { report: WriteReport; sent: (call: Promise<void>) => void }[];
+  inFlight: Promise<void> | null;
+}
+const reportQueues = new Map<string, ReportQueue>();
 
 /** Forgets this isolate's leases and usage (tests). */
 export function resetTenantGates(): void {
@@ -52,6 +66,7 @@ export function resetTenantGates(): void {
   unusedTokens.clear();
   leasing.clear();
   usageSeen.clear();
+  reportQueues.clear();
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -174,26 +189,53 @@ export class TenantGate {
   }
 
   /**
-   * Sends a write's audit entry and usage to the tenant object after the response (retried; if
-   * every attempt fails the entry is logged in full so that it is still in the Workers logs).
+   * Sends a write's audit entry and usage to the tenant object after the response: it waits one
+   * turn of the event loop (so the response goes first and the call is off the write's path),
+   * then goes with every report of this isolate's other requests waiting by then, in one call
+   * (retried; if every attempt fails the entries are logged in full so that they are still in the
+   * Workers logs). The request's waitUntil covers the call its report goes out in.
    */
   report(report: Omit<WriteReport, "audit"> & { action: string; rows: number | null; detail?: Record<string, unknown> }): void {
     const { action, rows, detail, ...rest } = report;
     const full: WriteReport = { ...rest, audit: this.entry(action, report.namespace, rows, detail ?? null) };
-    this.defer(this.deliver(full));
+    this.defer(this.send(full));
   }
 
-  private async deliver(report: WriteReport): Promise<void> {
+  private async send(report: WriteReport): Promise<void> {
+    const tenant = this.caller.tenant;
+    let queue = reportQueues.get(tenant);
+    if (!queue) remember(reportQueues, tenant, (queue = { waiting: [], inFlight: null }));
+    const q = queue;
+    const mine: { call: Promise<void> | null } = { call: null };
+    q.waiting.push({ report, sent: (call) => (mine.call = call) });
+    await new Promise((r) => setTimeout(r, 0));
+    for (;;) {
+      if (mine.call) return mine.call;
+      if (q.inFlight) {
+        await q.inFlight.catch(() => {});
+        continue;
+      }
+      // Nothing in flight and our report still waits: send what waits, in this request's context.
+      const batch = q.waiting.splice(0, MAX_REPORT_BATCH);
+      const call: Promise<void> = this.deliver(batch.map((b) => b.report)).finally(() => {
+        if (q.inFlight === call) q.inFlight = null;
+      });
+      q.inFlight = call;
+      for (const b of batch) b.sent(call);
+    }
+  }
+
+  private async deliver(reports: WriteReport[]): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < REPORT_ATTEMPTS; attempt++) {
       try {
-        remember(usageSeen, this.caller.tenant, await tenantStub(this.env, this.caller.tenant).record(this.caller.tenant, [report]));
+        remember(usageSeen, this.caller.tenant, await tenantStub(this.env, this.caller.tenant).record(this.caller.tenant, reports));
         return;
       } catch (err) {
         lastError = err;
         await new Promise((r) => setTimeout(r, 50 * 4 ** attempt));
       }
     }
-    console.error(JSON.stringify({ msg: "audit delivery failed", audit: report.audit, error: String(lastError) }));
+    for (const report of reports) console.error(JSON.stringify({ msg: "audit delivery failed", audit: report.audit, error: String(lastError) }));
   }
 }

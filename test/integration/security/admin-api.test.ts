@@ -229,6 +229,21 @@ describe("limits and usage", () => {
 });
 
 describe("audit log", () => {
+  it("records each of many concurrent writes once (reports of one isolate go out together, after the responses)", async () => {
+    const t = await adminTenant();
+    await api("PUT", "/v1/namespaces/burst", t.key, { schema: { vector: { dimensions: 2 } } });
+    const writes = await Promise.all(Array.from({ length: 30 }, (_, i) => api("POST", "/v1/namespaces/burst/upsert", t.key, { documents: [{ id: i, vector: [1, i] }] })));
+    for (const w of writes) expect(w.status).toBe(200);
+    const upserts = await eventually(async () => {
+      const r = await admin("GET", `/audit?tenant=${t.id}&limit=100`);
+      const found = (r.body.entries as any[]).filter((e) => e.action === "documents.upsert");
+      expect(found).toHaveLength(30);
+      return found;
+    });
+    expect(new Set(upserts.map((e) => e.request_id))).toEqual(new Set(writes.map((w) => w.headers.get("x-request-id"))));
+    await eventually(async () => expect((await admin("GET", `/tenants/${t.id}/usage`)).body).toMatchObject({ documents: 30, rows_written: 30 }));
+  });
+
   it("records writes and admin actions, filters by tenant and pages with a cursor", async () => {
     const t = await adminTenant();
     const other = await adminTenant();
