@@ -3,8 +3,10 @@
  * segments hold live. It decides which old versions a flush makes dead and which segment rows the
  * unflushed tail hides from readers.
  */
-import type { TailRow } from "../src/core/wal/memtable.ts";
 import type { ResolvedSlice } from "../src/core/wal/resolve-slice.ts";
+
+/** Ids per statement of a batched lookup or update (the JSON parameter stays far below a SQLite value's 2 MB). */
+const KEY_CHUNK = 10_000;
 
 export interface IdRow {
   seq: number;
@@ -63,27 +65,50 @@ export class IdIndex {
     );
   }
 
-  /** Versions in segments that this slice makes dead (read-only: safe to call on a retried flush). */
+  /**
+   * Versions in segments that this slice makes dead (read-only: safe to call on a retried flush).
+   * One statement per KEY_CHUNK ids: a statement per id cost more than the rest of the flush's
+   * bookkeeping together.
+   */
   deadAfterFlush(slice: ResolvedSlice): number[] {
+    const rows = [...slice.upserts, ...slice.deletes];
+    const flushed = new Map<string, number>();
+    for (let i = 0; i < rows.length; i += KEY_CHUNK) {
+      const keys = JSON.stringify(rows.slice(i, i + KEY_CHUNK).map((r) => r.key));
+      const found = this.sql.exec<{ key: string; flushed_seq: number }>(
+        "SELECT key, flushed_seq FROM ids WHERE key IN (SELECT value FROM json_each(?)) AND flushed_seq IS NOT NULL", keys,
+      );
+      for (const r of found) flushed.set(r.key, r.flushed_seq);
+    }
     const dead: number[] = [];
-    const visit = (row: TailRow) => {
-      const prev = this.get(row.key);
-      if (prev?.flushed_seq != null && prev.flushed_seq !== row.seq) dead.push(prev.flushed_seq);
-    };
-    slice.upserts.forEach(visit);
-    slice.deletes.forEach(visit);
+    for (const row of rows) {
+      const prev = flushed.get(row.key);
+      if (prev !== undefined && prev !== row.seq) dead.push(prev);
+    }
     return dead;
   }
 
-  /** Commits a flush: the slice's versions are now the live ones in segments. Call inside the commit transaction. */
+  /**
+   * Commits a flush: the slice's versions are now the live ones in segments; ids whose last
+   * version is a delete are forgotten unless written again since. Call inside the commit transaction.
+   */
   applyFlush(slice: ResolvedSlice): void {
-    for (const row of slice.upserts) {
-      this.sql.exec("UPDATE ids SET flushed_seq = ? WHERE key = ?", row.seq, row.key);
+    for (let i = 0; i < slice.upserts.length; i += KEY_CHUNK) {
+      const pairs = JSON.stringify(slice.upserts.slice(i, i + KEY_CHUNK).map((r) => [r.key, r.seq]));
+      this.sql.exec(
+        `UPDATE ids SET flushed_seq = json_extract(j.value, '$[1]')
+         FROM json_each(?) AS j WHERE ids.key = json_extract(j.value, '$[0]')`,
+        pairs,
+      );
     }
-    for (const row of slice.deletes) {
+    for (let i = 0; i < slice.deletes.length; i += KEY_CHUNK) {
+      const chunk = slice.deletes.slice(i, i + KEY_CHUNK);
       // Forget the id entirely if nothing newer was written after the delete.
-      this.sql.exec("DELETE FROM ids WHERE key = ? AND seq = ?", row.key, row.seq);
-      this.sql.exec("UPDATE ids SET flushed_seq = NULL WHERE key = ?", row.key);
+      this.sql.exec(
+        `DELETE FROM ids WHERE (key, seq) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))`,
+        JSON.stringify(chunk.map((r) => [r.key, r.seq])),
+      );
+      this.sql.exec("UPDATE ids SET flushed_seq = NULL WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(chunk.map((r) => r.key)));
     }
   }
 

@@ -55,15 +55,38 @@ export interface CompactionPlan {
   result?: { rows: number; bytes: number; footer_bytes: number; fts_bytes: number | null };
 }
 
+/** Freezes a parsed value and everything in it: cached values are shared by every reader. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export class MetaStore {
   private readonly sql: SqlStorage;
+  /**
+   * The last parsed value per key with the JSON it came from. Every read still asks SQLite (so a
+   * rolled-back transaction or another writer can never leave a stale value) but parses only when
+   * the stored JSON changed: the state and the manifest are read several times per write and per
+   * query, and a large namespace's manifest is tens of KB. Values are deeply frozen; change them by
+   * copying.
+   */
+  private readonly parsed = new Map<string, { json: string; value: unknown }>();
   constructor(sql: SqlStorage) {
     this.sql = sql;
   }
 
   private get<T>(key: string): T | null {
     const rows = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray();
-    return rows.length ? (JSON.parse(rows[0].value) as T) : null;
+    if (rows.length === 0) return null;
+    const json = rows[0].value;
+    const hit = this.parsed.get(key);
+    if (hit && hit.json === json) return hit.value as T;
+    const value = deepFreeze(JSON.parse(json) as T);
+    this.parsed.set(key, { json, value });
+    return value;
   }
 
   private set(key: string, value: unknown): void {

@@ -6,7 +6,6 @@ import {
   type WalEntry,
   type WalPart,
   decodeWalParts,
-  splitIntoParts,
 } from "../src/core/wal/wal-entry.ts";
 
 export interface SliceBounds {
@@ -22,16 +21,20 @@ export class WalTable {
     this.sql = sql;
   }
 
-  /** Appends one encoded entry; call inside a transaction. Returns the bytes stored. */
-  append(seq: number, lastSeq: number, payload: Uint8Array): number {
-    const parts = splitIntoParts(payload);
+  /**
+   * Appends one encoded entry, split into CRC-checked parts by `splitIntoParts` (before the
+   * transaction: the CRCs need not hold it open); call inside a transaction. Returns the bytes stored.
+   */
+  append(seq: number, lastSeq: number, parts: WalPart[]): number {
+    let bytes = 0;
     for (const p of parts) {
+      bytes += p.bytes.byteLength;
       this.sql.exec(
         "INSERT INTO wal (seq, part, last_seq, parts, crc, bytes) VALUES (?, ?, ?, ?, ?, ?)",
         seq, p.part, lastSeq, parts.length, p.crc, p.bytes,
       );
     }
-    return payload.byteLength;
+    return bytes;
   }
 
   /** Entries with first seq in (after, through], in order, CRC-checked (corruption throws). */

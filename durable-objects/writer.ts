@@ -15,7 +15,7 @@ import { batchFieldReader, scanColumns } from "../src/core/query/segment-search.
 import { type Schema, fullTextFields, parseSchema } from "../src/core/schema/schema.ts";
 import type { Attributes, DocId } from "../src/core/types.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
-import { type WalEntry, encodeWalEntry, lastSeqOf } from "../src/core/wal/wal-entry.ts";
+import { type WalEntry, encodeWalEntry, lastSeqOf, splitIntoParts } from "../src/core/wal/wal-entry.ts";
 import { MAX_BATCH_DOCUMENTS, type PatchBatch, type UpsertBatch, normalizeAttributes, normalizeUpsert, selectRows } from "../src/core/wal/write-batch.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import type { EngineConfig } from "../src/config.ts";
@@ -96,11 +96,12 @@ export class NamespaceWriter {
 
   /** Appends one entry and applies it to the id index and state in one transaction. */
   private async append(state: NamespaceState, entry: WalEntry, schema: Schema, timer?: StageTimer): Promise<number> {
-    const payload = encodeWalEntry(entry);
+    const parts = splitIntoParts(encodeWalEntry(entry));
     const keys = entry.ids.map(idKey);
     timer?.lap("encode");
+    let next: NamespaceState;
     this.c.storage.transactionSync(() => {
-      const bytes = this.c.wal.append(entry.seq, lastSeqOf(entry), payload);
+      const bytes = this.c.wal.append(entry.seq, lastSeqOf(entry), parts);
       let documentsDelta: number;
       if (entry.op === "delete") {
         this.c.ids.recordDeletes(keys, entry.seq);
@@ -108,7 +109,7 @@ export class NamespaceWriter {
       } else {
         documentsDelta = this.c.ids.recordUpserts(keys, entry.seq);
       }
-      this.c.meta.setState({
+      next = {
         ...state,
         schema,
         next_seq: lastSeqOf(entry) + 1,
@@ -118,12 +119,13 @@ export class NamespaceWriter {
         writes: (state.writes ?? 0) + 1,
         rows_written: (state.rows_written ?? 0) + entry.ids.length,
         updated_at: entry.ts,
-      });
+      };
+      this.c.meta.setState(next);
     });
     timer?.lap("commit");
     this.c.memtable.apply(entry);
     timer?.lap("memtable");
-    await this.c.scheduleFlush(this.c.meta.state()!);
+    await this.c.scheduleFlush(next!);
     timer?.lap("alarm");
     return lastSeqOf(entry);
   }

@@ -56,7 +56,7 @@ export function buildApp(): Hono<AppEnv> {
     timing.lap("respond");
     c.header("x-request-id", id);
     // Request received → response ready, with the stages the route recorded (README "Server timing").
-    c.header("server-timing", serverTimingHeader(timing.elapsed(), timing.stages));
+    c.header("server-timing", serverTimingHeader(timing.lapped(), timing.stages));
   });
   app.use("*", requestLog());
 

@@ -29,6 +29,11 @@ export class StageTimer {
     this.stages[name] = (this.stages[name] ?? 0) + ms;
   }
 
+  /** Milliseconds from the start to the last lap (the stages' sum). */
+  lapped(): number {
+    return this.last - this.started;
+  }
+
   /** Milliseconds since the start. */
   elapsed(): number {
     return performance.now() - this.started;
