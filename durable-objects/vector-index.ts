@@ -101,6 +101,15 @@ export class VectorIndexCache {
     return this.cent.value;
   }
 
+  /**
+   * Keeps a directory this object just wrote (a flush's next directory): the next flush then
+   * starts from it instead of reading and decoding it back. Keyed by its key, so a flush that does
+   * not commit leaves nothing wrong behind (the manifest still names the previous key).
+   */
+  remember(key: string, value: IndexDirectory): void {
+    this.dir = { key, value };
+  }
+
   clear(): void {
     this.dir = null;
     this.cent = null;
@@ -142,6 +151,7 @@ export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCa
   timer?.lap("directory");
   const key = vectorKey(ref, "dir", version, null, "evdr");
   await c.store.put(key, bytes);
+  cache.remember(key, next);
   timer?.lap("directory-put");
   return { ...info, directory: { key, bytes: bytes.byteLength }, entries: info.entries + records.length };
 }
@@ -325,12 +335,14 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
   }
   const replaced = new Set(batch.flatMap((w) => w.blocks));
   const { directory, unreferenced: gone } = replaceBlocks(dir, replaced, object, encoded?.locations ?? [], centroids, index.nlist);
+  const directoryRef = await putDirectory(c, directory, version, attempt);
+  cache.remember(directoryRef.key, directory);
   const next: Manifest = {
     ...manifest,
     version,
     vector_index: {
       ...info,
-      directory: await putDirectory(c, directory, version, attempt),
+      directory: directoryRef,
       centroids,
       nlist: index.nlist,
       entries,

@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
 import type { IdIndex } from "../../durable-objects/id-index.ts";
+import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import type { TailRow } from "../../src/core/wal/memtable.ts";
 import { api, makeTenant, namespaceStub } from "../helpers/api.ts";
 
@@ -13,8 +14,9 @@ const row = (n: number, seq: number, deleted = false): TailRow => ({ id: n, key:
 it("finds dead versions and commits flushes across statement chunks", async () => {
   const t = await makeTenant();
   await api("PUT", "/v1/namespaces/ids", t.key, { schema: { vector: { dimensions: 2 } } });
-  await runInDurableObject(namespaceStub(t.id, "ids"), async (obj: any) => {
-    const ids: IdIndex = obj.ids;
+  await runInDurableObject(namespaceStub(t.id, "ids"), async (instance: NamespaceDO) => {
+    const obj = instance as unknown as { ids: IdIndex; ctx: DurableObjectState };
+    const ids = obj.ids;
     const N = 25_000;
     const keys = Array.from({ length: N }, (_, i) => `k${i}`);
     // First flush: every id new, seq i + 1.
@@ -34,7 +36,7 @@ it("finds dead versions and commits flushes across statement chunks", async () =
     const slice = { upserts, deletes };
     const dead = ids.deadAfterFlush(slice);
     // Every touched id's first version dies, in slice order (upserts, then deletes).
-    expect(dead).toEqual([...upserts, ...deletes].map((r) => r.id + 1));
+    expect(dead).toEqual([...upserts, ...deletes].map((r) => (r.id as number) + 1));
     obj.ctx.storage.transactionSync(() => ids.applyFlush(slice));
     expect(ids.get("k2")).toEqual({ seq: 100_002, deleted: false, flushed_seq: 100_002 });
     expect(ids.get("k3")).toBeNull();
