@@ -34,6 +34,22 @@ function printSteps(title: string, steps: Record<string, unknown>[]): void {
   );
 }
 
+/**
+ * Which background steps were running while the slowest writes of the latency phase waited: a
+ * request that arrives during a step's CPU work waits for it (local workerd runs everything on one
+ * thread).
+ */
+type Span = { start: number; end: number; server: number; doMs: number };
+
+function printSlowWrites(spans: Span[], steps: Record<string, unknown>[]): void {
+  const slow = spans.map((s) => ({ ...s, ms: s.end - s.start })).sort((a, b) => b.ms - a.ms).slice(0, Math.max(1, Math.ceil(spans.length / 20)));
+  const rows = slow.map((w) => {
+    const during = (steps as (Step & { started_at: number })[]).filter((s) => s.started_at < w.end && s.started_at + s.ms > w.start);
+    return [fmt(w.ms), fmt(w.server), fmt(w.doMs), during.map((s) => `${s.step} ${fmt(s.ms)}`).join(", ") || "none"];
+  });
+  printTable("The slowest 5 % of those writes and the background steps running meanwhile (step wall ms)", ["client ms", "server ms", "of which do", "background steps overlapping"], rows);
+}
+
 /** Per flush stage: the median and longest run, and the time per flushed document. */
 function printFlushStages(title: string, steps: Record<string, unknown>[]): void {
   const flushes = (steps as Step[]).filter((s) => s.step === "flush" && s.stages);
@@ -43,6 +59,19 @@ function printFlushStages(title: string, steps: Record<string, unknown>[]): void
     names.map((n) => {
       const v = flushes.map((s) => s.stages![n] ?? 0);
       return [n, fmt(median(v), 2), fmt(Math.max(...v), 2), fmt((1000 * v.reduce((a, b) => a + b, 0)) / Math.max(1, rows), 1)];
+    }),
+  );
+}
+
+/** Per maintenance stage: the median and longest run, and the total. */
+function printMaintenanceStages(title: string, steps: Record<string, unknown>[]): void {
+  const runs = (steps as (Step & { bytes?: number })[]).filter((s) => s.step === "index-maintenance" && s.stages);
+  const bytes = runs.reduce((n, s) => n + (s.bytes ?? 0), 0);
+  const names = [...new Set(runs.flatMap((s) => Object.keys(s.stages!)))];
+  printTable(`${title}: ${runs.length} steps rewrote ${mib(bytes)} of cluster blocks (put and directory wait on storage; rewrite is CPU)`, ["stage", "p50 ms", "max ms", "total s"],
+    names.map((n) => {
+      const v = runs.map((s) => s.stages![n] ?? 0);
+      return [n, fmt(median(v), 2), fmt(Math.max(...v), 2), fmt(v.reduce((a, b) => a + b, 0) / 1000, 2)];
     }),
   );
 }
@@ -58,13 +87,17 @@ try {
   server.resetPeak();
   const lat: number[] = [];
   const serverLat: Record<string, number>[] = [];
+  const spans: Span[] = [];
   for (let b = 0; b < bodies.length; b++) {
+    const start = Date.now();
     const r = await call(server, "POST", "/v1/namespaces/bench-latency/upsert", bodies[b]);
     if (r.status !== 200) throw new Error(`upsert failed: ${r.status} ${JSON.stringify(r.body)}`);
     if (b >= 20) {
       // the first batches warm the isolate
       lat.push(r.ms);
       serverLat.push(serverTiming(r.headers));
+      const t = serverLat[serverLat.length - 1];
+      spans.push({ start, end: Date.now(), server: t.total ?? NaN, doMs: t.do ?? NaN });
     }
   }
   const latMem = server.memory();
@@ -127,8 +160,10 @@ try {
     [ingestServer.length, fmt(median(ingestServer)), fmt(percentile(ingestServer, 90)), fmt(percentile(ingestServer, 99)), fmt(Math.max(...ingestServer))],
   ]);
   printSteps("Background steps during the latency phase (wall ms incl. storage waits)", latencySteps);
+  printSlowWrites(spans, latencySteps);
   printSteps("Background steps during sustained ingest (wall ms incl. storage waits)", ingestSteps);
   printFlushStages("Flush stages during sustained ingest", ingestSteps);
+  printMaintenanceStages("Index maintenance stages during sustained ingest", ingestSteps);
   printTable("workerd process memory (Worker + Durable Object + local R2/D1 emulation share one process)", ["phase", "peak RSS", "RSS after"], [
     ["latency phase", mib(latMem.peak), mib(latMem.rss)],
     ["sustained ingest + flush", mib(ingestMem.peak), mib(ingestMem.rss)],

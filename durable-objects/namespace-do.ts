@@ -29,6 +29,8 @@ import { type NamespaceState, MetaStore } from "./meta-store.ts";
 import { type Result, capture } from "./rpc-result.ts";
 import { WalTable } from "./wal-table.ts";
 import { FlushedDocuments } from "./flushed-documents.ts";
+import { GatedBlobStore } from "./background-store.ts";
+import { foregroundIdle } from "../src/core/foreground.ts";
 import { type CompactionContext, DEFAULT_COMPACTION_POLICY, compactOnce, resumeCompactionCommit } from "./compaction.ts";
 import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
@@ -148,6 +150,8 @@ export class NamespaceDO extends DurableObject<Env> {
   /** Limits from wrangler vars; tests may lower them through runInDurableObject. */
   readonly config: EngineConfig;
   private store: FaultyBlobStore;
+  /** `store` as background work uses it: each operation first lets requests in flight finish. */
+  private readonly backgroundStore: GatedBlobStore;
   private readonly writer: NamespaceWriter;
   /** When the alarm is set for (null: not set by this instance since it started or last ran). */
   private alarmAt: number | null = null;
@@ -165,6 +169,7 @@ export class NamespaceDO extends DurableObject<Env> {
     this.dead = new DeadTable(this.sql);
     this.config = readConfig(env);
     this.store = new FaultyBlobStore(new R2BlobStore(env.BUCKET), this.faults);
+    this.backgroundStore = new GatedBlobStore(() => this.store, () => this.requestsFirst());
     this.writer = new NamespaceWriter({
       storage: ctx.storage,
       meta: this.meta,
@@ -524,14 +529,14 @@ export class NamespaceDO extends DurableObject<Env> {
 
   /** Runs one flush now; alarms do the same in the background. */
   async flush(): Promise<Result<FlushOutcome | null>> {
-    return capture(() => this.flushStep());
+    return capture(() => this.flushStep(false));
   }
 
   /**
    * One flush at a time: a flush awaits R2, so an alarm's flush and a `flush()` call could
    * otherwise overlap on one plan and commit it twice. A second caller waits for the first.
    */
-  private flushStep(): Promise<FlushOutcome | null> {
+  private flushStep(background = true): Promise<FlushOutcome | null> {
     if (this.flushRun) return this.flushRun;
     const run = flushOnce(
       {
@@ -539,11 +544,11 @@ export class NamespaceDO extends DurableObject<Env> {
         meta: this.meta,
         garbage: this.garbage,
         dead: this.dead,
-        vectorFragment: (info, version, rows, timer) => appendFlushFragment(this.vectorContext(), this.vectorCache, info, version, rows, timer),
+        vectorFragment: (info, version, rows, timer) => appendFlushFragment(this.vectorContext(background), this.vectorCache, info, version, rows, timer),
         wal: this.wal,
         ids: this.ids,
         memtable: this.memtable,
-        store: this.store,
+        store: background ? this.backgroundStore : this.store,
         faults: this.faults,
         now: () => Date.now(),
       },
@@ -555,14 +560,14 @@ export class NamespaceDO extends DurableObject<Env> {
     return run;
   }
 
-  private compactionContext(): CompactionContext {
+  private compactionContext(background = true): CompactionContext {
     const cfg = this.config;
     return {
       storage: this.ctx.storage,
       meta: this.meta,
       garbage: this.garbage,
       dead: this.dead,
-      store: this.store,
+      store: background ? this.backgroundStore : this.store,
       faults: this.faults,
       now: () => Date.now(),
       policy: {
@@ -573,7 +578,7 @@ export class NamespaceDO extends DurableObject<Env> {
       },
       // A long merge must not starve writers: flush whenever the WAL backlog passes half its cap.
       between: async () => {
-        if ((this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) await this.flushStep();
+        if ((this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) await this.flushStep(background);
       },
     };
   }
@@ -581,7 +586,7 @@ export class NamespaceDO extends DurableObject<Env> {
   private sweepContext(): SweepContext {
     const state = this.meta.state()!;
     return {
-      store: this.store,
+      store: this.backgroundStore,
       meta: this.meta,
       garbage: this.garbage,
       prefix: namespacePrefix(this.ref(state)),
@@ -599,14 +604,14 @@ export class NamespaceDO extends DurableObject<Env> {
     };
   }
 
-  private vectorContext(): VectorContext {
+  private vectorContext(background = true): VectorContext {
     return {
       storage: this.ctx.storage,
       meta: this.meta,
       dead: this.dead,
       garbage: this.garbage,
       ids: this.ids,
-      store: this.store,
+      store: background ? this.backgroundStore : this.store,
       faults: this.faults,
       kernels: vectorKernels,
       now: () => Date.now(),
@@ -618,7 +623,7 @@ export class NamespaceDO extends DurableObject<Env> {
   async compact(): Promise<Result<boolean>> {
     return capture(async () => {
       this.requireState();
-      const c = this.compactionContext();
+      const c = this.compactionContext(false);
       await resumeCompactionCommit(c);
       return compactOnce(c);
     });
@@ -628,15 +633,27 @@ export class NamespaceDO extends DurableObject<Env> {
   private async purgeSome(deadline: number): Promise<boolean> {
     let prefixes = this.meta.purges();
     while (prefixes.length > 0 && Date.now() < deadline) {
-      const page = await this.store.list(prefixes[0], { limit: PURGE_BATCH });
+      const page = await this.backgroundStore.list(prefixes[0], { limit: PURGE_BATCH });
       if (page.objects.length === 0) {
         prefixes = prefixes.slice(1);
         this.meta.setPurges(prefixes);
         continue;
       }
-      await this.store.delete(page.objects.map((o) => o.key));
+      await this.backgroundStore.delete(page.objects.map((o) => o.key));
     }
     return prefixes.length > 0;
+  }
+
+  /**
+   * What background storage operations wait for, while the WAL backlog is at most half its cap: the
+   * isolate's requests in flight to finish (at most ELACSYM_REQUESTS_FIRST_MS per operation), and a
+   * timer turn at least every ELACSYM_BACKGROUND_SLICE_MS so that new requests get in (see
+   * src/core/foreground.ts). Past half the cap, writers are better served by the flush catching up
+   * (they would get 429s), so background work goes first.
+   */
+  private requestsFirst(): Promise<void> | null {
+    if (this.config.requestsFirstMs <= 0 || (this.meta.state()?.wal_bytes ?? 0) > this.config.walMaxBytes / 2) return null;
+    return foregroundIdle(this.config.requestsFirstMs, this.config.backgroundSliceMs);
   }
 
   /**
@@ -687,7 +704,7 @@ export class NamespaceDO extends DurableObject<Env> {
         while (compacting && Date.now() < deadline) compacting = await this.timed("compaction", () => compactOnce(c));
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
         const cutoff = Date.now() - this.config.gcGraceMs;
-        while (Date.now() < deadline && (await this.garbage.collect(this.store, cutoff)) > 0) this.faults.hit("gc:after-delete");
+        while (Date.now() < deadline && (await this.garbage.collect(this.backgroundStore, cutoff)) > 0) this.faults.hit("gc:after-delete");
         const oldest = this.garbage.stats().oldest;
         if (oldest !== null) later = oldest + this.config.gcGraceMs;
         // Only when nothing is half-done (every object a pending step wrote is then referenced), and

@@ -38,7 +38,7 @@ import type { Faults } from "./faults.ts";
 import { type GarbageTable, unreferenced } from "./garbage.ts";
 import type { IdIndex } from "./id-index.ts";
 import type { MetaStore } from "./meta-store.ts";
-import type { StageTimer } from "../src/core/stage-timer.ts";
+import { StageTimer } from "../src/core/stage-timer.ts";
 
 /** Entries per cluster the index aims for; a cluster is split above twice this. */
 export const TARGET_CLUSTER_SIZE = 512;
@@ -288,7 +288,8 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
  * delta blocks are merged into one beside their base (maintenance-policy.ts decides which). False
  * when nothing is due.
  */
-export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<boolean> {
+export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<false | MaintenanceOutcome> {
+  const timer = new StageTimer();
   const manifest = c.meta.manifest();
   const info = manifest?.vector_index;
   if (!manifest || !info) return false;
@@ -296,11 +297,13 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
   let index = await cache.centroids(c.store, info, c.kernels());
   const batch = takeBatch(pickClusters(dir, index.targetClusterSize), MAINTENANCE_BYTES);
   if (batch.length === 0) return false;
+  timer.lap("plan");
 
   const ref = refOf(c);
   const version = manifest.version + 1;
   const attempt = nextAttempt(c);
   const decoded = await readBlocks(c, dir, batch.flatMap((w) => w.blocks));
+  timer.lap("read");
   const out: Uint8Array[] = [];
   const dropped: number[] = [];
   let split = false;
@@ -321,10 +324,12 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
     }
   }
   const encoded = out.length > 0 ? encodeClusterObject(out) : null;
+  timer.lap(split ? "rewrite-split" : "rewrite");
   let object: ObjectRef | null = null;
   if (encoded) {
     object = { key: vectorKey(ref, "clusters", version, attempt, "evco"), bytes: encoded.bytes.byteLength };
     await c.store.put(object.key, encoded.bytes);
+    timer.lap("put");
   }
   const nprobe = scaledNprobe(info, index.nlist);
   let centroids = dir.centroids;
@@ -337,6 +342,7 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
   const { directory, unreferenced: gone } = replaceBlocks(dir, replaced, object, encoded?.locations ?? [], centroids, index.nlist);
   const directoryRef = await putDirectory(c, directory, version, attempt);
   cache.remember(directoryRef.key, directory);
+  timer.lap("directory");
   const next: Manifest = {
     ...manifest,
     version,
@@ -350,7 +356,15 @@ export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCa
     },
   };
   await commitVector(c, { manifest: next, garbage: [...gone.map((o) => o.key), manifestKey(ref, manifest.version)] }, dropped);
-  return true;
+  timer.lap("commit");
+  return { clusters: batch.length, bytes: batch.reduce((n, w) => n + w.bytes, 0), timing: timer.stages };
+}
+
+/** What one maintenance step did: clusters rewritten, bytes of blocks read and rewritten, stages (ms). */
+export interface MaintenanceOutcome {
+  clusters: number;
+  bytes: number;
+  timing: Record<string, number>;
 }
 
 /** Decodes the directory blocks at `indexes` (with vectors), one coalesced read per run of nearby blocks. */

@@ -33,6 +33,16 @@ export interface EngineConfig {
   vectorIndexMinRows: number;
   /** 1 to log one JSON line per background (alarm) step with its duration and stages, 0 not to. */
   logBackground: number;
+  /**
+   * Longest a background storage operation waits for the isolate's requests in flight to finish
+   * (while the WAL backlog is below half its cap); 0 lets background work go on regardless.
+   */
+  requestsFirstMs: number;
+  /**
+   * Longest background work runs between two looks at the sockets (one timer turn, during which
+   * new requests come in) while no request is in flight; 0 looks before every storage operation.
+   */
+  backgroundSliceMs: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -51,6 +61,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   compactionDeadRatio: 0.5,
   vectorIndexMinRows: 5000,
   logBackground: 1,
+  requestsFirstMs: 50,
+  backgroundSliceMs: 100,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -69,6 +81,8 @@ const VARS: Record<keyof EngineConfig, string> = {
   compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
   vectorIndexMinRows: "ELACSYM_VECTOR_INDEX_MIN_ROWS",
   logBackground: "ELACSYM_LOG_BACKGROUND",
+  requestsFirstMs: "ELACSYM_REQUESTS_FIRST_MS",
+  backgroundSliceMs: "ELACSYM_BACKGROUND_SLICE_MS",
 };
 
 export function readConfig(env: object): EngineConfig {

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { mountConsole } from "../console/console-route.ts";
 import { EngineError } from "../core/errors.ts";
 import { StageTimer, serverTimingHeader } from "../core/stage-timer.ts";
+import { enterForeground } from "../core/foreground.ts";
 import { type AppEnv } from "./context.ts";
 import * as operations from "./contracts/operations.ts";
 import { renderError, turbopufferErrorResponse, useErrorFormat } from "./errors.ts";
@@ -47,16 +48,22 @@ export function buildApp(): Hono<AppEnv> {
   app.use("*", async (c, next) => {
     const timing = new StageTimer();
     c.set("timing", timing);
-    // A client's id is kept only if it is short and plain: it ends up in logs and the audit log.
-    const given = c.req.header("x-request-id");
-    const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    c.set("requestId", id);
-    await next();
-    // Everything after the route's own stages: rendering the response, the request log line.
-    timing.lap("respond");
-    c.header("x-request-id", id);
-    // Request received → response ready, with the stages the route recorded (README "Server timing").
-    c.header("server-timing", serverTimingHeader(timing.lapped(), timing.stages));
+    // Background work in this isolate lets the request finish first (src/core/foreground.ts).
+    const leave = enterForeground();
+    try {
+      // A client's id is kept only if it is short and plain: it ends up in logs and the audit log.
+      const given = c.req.header("x-request-id");
+      const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+      c.set("requestId", id);
+      await next();
+      // Everything after the route's own stages: rendering the response, the request log line.
+      timing.lap("respond");
+      c.header("x-request-id", id);
+      // Request received → response ready, with the stages the route recorded (README "Server timing").
+      c.header("server-timing", serverTimingHeader(timing.lapped(), timing.stages));
+    } finally {
+      leave();
+    }
   });
   app.use("*", requestLog());
 
