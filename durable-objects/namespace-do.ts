@@ -699,7 +699,10 @@ export class NamespaceDO extends DurableObject<Env> {
         // Background work yields to writers: it runs only while the WAL backlog is small.
         const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
         let busy = calm() && (await this.timed("index-build", () => buildVectorIndex(v)));
-        while (calm() && Date.now() < deadline && (await this.timed("index-maintenance", () => maintainVectorIndex(v, this.vectorCache)))) busy = true;
+        // Maintenance always finds work while writes keep coming (every flush adds delta blocks):
+        // it gets half of what is left of the budget, so compaction is not starved behind it.
+        const maintenanceUntil = Date.now() + (deadline - Date.now()) / 2;
+        while (calm() && Date.now() < maintenanceUntil && (await this.timed("index-maintenance", () => maintainVectorIndex(v, this.vectorCache)))) busy = true;
         let compacting = calm();
         while (compacting && Date.now() < deadline) compacting = await this.timed("compaction", () => compactOnce(c));
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
