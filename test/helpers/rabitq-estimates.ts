@@ -28,11 +28,11 @@ export function estimateAll(
   exBits: number,
   seed: number,
 ): Estimates {
-  const rot = createRotator(dim, seed);
+  const rot = createRotator(dim, seed, tsKernels);
   const P = rot.paddedDim;
   const cr = rot.rotate(c, new Float64Array(P));
   const c32 = new Float32Array(cr);
-  const enc = createRabitqEncoder(P, exBits, metric);
+  const enc = createRabitqEncoder(P, exBits, metric, tsKernels);
   const b = new ClusterBlockBuilder({ clusterId: 0, dim, paddedDim: P, exBits, metric, withVectors: false });
   const xr = new Float64Array(P);
   const r = new Float64Array(P);

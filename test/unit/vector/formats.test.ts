@@ -15,6 +15,7 @@ import {
   readClusterBlocks,
   readClusterObjectTable,
 } from "../../../src/core/index/vector/cluster-object.ts";
+import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
 import { createRabitqEncoder } from "../../../src/core/index/vector/rabitq-encoder.ts";
 import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
@@ -22,7 +23,7 @@ import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 function makeBlock(clusterId: number, n: number, dim: number, exBits: number, withVectors: boolean, seed = 1): Uint8Array {
   const P = Math.ceil(dim / 128) * 128;
   const b = new ClusterBlockBuilder({ clusterId, dim, paddedDim: P, exBits, metric: "euclidean_squared", withVectors });
-  const enc = createRabitqEncoder(P, exBits, "euclidean_squared");
+  const enc = createRabitqEncoder(P, exBits, "euclidean_squared", tsKernels);
   const rng = createRng(seed);
   for (let i = 0; i < n; i++) {
     const r = new Float64Array(P);
@@ -82,7 +83,7 @@ describe("cluster block", () => {
 
   it("rejects seqs that are not unsigned integers below 2^53", () => {
     const b = new ClusterBlockBuilder({ clusterId: 0, dim: 4, paddedDim: 128, exBits: 0, metric: "cosine", withVectors: false });
-    const code = createRabitqEncoder(128, 0, "cosine").encode(new Float64Array(128).fill(1), 0);
+    const code = createRabitqEncoder(128, 0, "cosine", tsKernels).encode(new Float64Array(128).fill(1), 0);
     expect(() => b.add(-1, code, null)).toThrow(/seq/);
     expect(() => b.add(2 ** 53, code, null)).toThrow(/seq/);
     expect(() => b.add(1.5, code, null)).toThrow(/seq/);

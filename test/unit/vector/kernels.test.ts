@@ -126,4 +126,60 @@ describe("vector kernels: TS reference == Wasm SIMD", () => {
       }
     });
   }
+
+  for (const P of [128, 384, 768, 1024, 1536]) {
+    it(`rotation is bitwise identical at P=${P}, from float32, float64 and short inputs`, () => {
+      let h = 1;
+      while (h * 2 <= P) h *= 2;
+      const rng = createRng(P + 7);
+      const mult = Float64Array.from({ length: 4 * P }, () => (rng.next() < 0.5 ? -1 : 1) * (rng.next() < 0.5 ? 1 : 0.0625));
+      const rt = tsKernels.createRotation(mult, P, h, 1 / Math.sqrt(h));
+      const rw = wasm.createRotation(mult, P, h, 1 / Math.sqrt(h));
+      for (const n of [P, P - 27, 1]) {
+        const f64 = Float64Array.from({ length: n }, () => rng.nextGaussian());
+        for (const v of [f64, new Float32Array(f64), Array.from(f64)]) {
+          const a = rt.rotate(v, new Float64Array(P).fill(7));
+          const b = rw.rotate(v, new Float64Array(P).fill(7));
+          expect(Array.from(b)).toEqual(Array.from(a));
+        }
+      }
+    });
+  }
+
+  /** Residuals that exercise the code loops: Gaussian, sparse (exact zeros, ties), tiny and one-hot. */
+  function residuals(P: number, seed: number): Float64Array[] {
+    const rng = createRng(seed);
+    const out: Float64Array[] = [];
+    for (let k = 0; k < 12; k++) out.push(Float64Array.from({ length: P }, () => rng.nextGaussian() * (k + 1) * 0.01));
+    out.push(Float64Array.from({ length: P }, () => (rng.next() < 0.7 ? 0 : rng.next() < 0.5 ? -1 : 1)));
+    out.push(Float64Array.from({ length: P }, () => rng.nextGaussian() * 1e-160));
+    const oneHot = new Float64Array(P);
+    oneHot[P - 1] = -3;
+    out.push(oneHot, new Float64Array(P));
+    return out;
+  }
+
+  for (const P of [128, 384, 768, 1536]) {
+    for (const exBits of [0, 1, 3, 5, 8]) {
+      it(`RaBitQ code loops are bitwise identical at P=${P}, exBits=${exBits}`, () => {
+        const grid = Float64Array.from({ length: 8 }, (_, j) => (0.85 + 0.05 * j) * Math.sqrt(P) * (1 << exBits) * 0.6);
+        const ct = tsKernels.createRabitqCoder(P, exBits, grid);
+        const cw = wasm.createRabitqCoder(P, exBits, grid);
+        const defined = exBits > 0 ? 5 : 3;
+        for (const r of residuals(P, P * 16 + exBits)) {
+          const st = new Float64Array(5);
+          const sw = new Float64Array(5);
+          ct.encode(r, st);
+          cw.encode(r, sw);
+          if (st[0] === 0) {
+            expect(sw[0]).toBe(0);
+            continue;
+          }
+          expect(Array.from(sw.subarray(0, defined))).toEqual(Array.from(st.subarray(0, defined)));
+          expect(Array.from(cw.code1)).toEqual(Array.from(ct.code1));
+          expect(Array.from(cw.ex)).toEqual(Array.from(ct.ex));
+        }
+      });
+    }
+  }
 });

@@ -40,7 +40,7 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   const rotated32 = new Float32Array(P);
   const residual = new Float64Array(P);
   const dist = new Float32Array(index.nlist);
-  const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric);
+  const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric, index.kernels);
   let lastRotated: Float32Array | null = null;
   // The rotations of the last assignBatch, so encodeInto does not rotate those vectors again.
   let batch: Float32Array[] = [];

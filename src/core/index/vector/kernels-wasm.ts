@@ -5,7 +5,7 @@
  * compile Wasm at run time: workerd imports the .wasm as a module, Node compiles the same bytes.
  */
 
-import type { F32Matrix, VectorKernels } from "./kernels.ts";
+import type { F32Matrix, RabitqCoder, RotationKernel, VectorKernels } from "./kernels.ts";
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -14,6 +14,8 @@ interface KernelExports {
   l2Rows(mat: number, rows: number, dim: number, q: number, out: number): void;
   l2Rows4(mat: number, rows: number, dim: number, qs: number, out: number): void;
   dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
+  rotate(x: number, n: number, P: number, h: number, mult: number, rounds: number, scale: number): void;
+  rabitqCode(r: number, P: number, exBits: number, grid: number, absO: number, kb: number, code1: number, ex: number, stats: number): void;
 }
 
 /** Everything below this offset is left to the module's own (empty) static data. */
@@ -71,6 +73,59 @@ export function createWasmKernels(module: WebAssembly.Module): VectorKernels {
     },
     createMatrix(data, rows, dim) {
       return createWasmMatrix(module, data, rows, dim);
+    },
+    createRotation(mult, paddedDim, h, scale) {
+      return createWasmRotation(module, mult, paddedDim, h, scale);
+    },
+    createRabitqCoder(paddedDim, exBits, grid) {
+      return createWasmRabitqCoder(module, paddedDim, exBits, grid);
+    },
+  };
+}
+
+/** A rotation's multiplier table resident in its own instance; each call copies v in and out. */
+function createWasmRotation(module: WebAssembly.Module, mult: Float64Array, P: number, h: number, scale: number): RotationKernel {
+  const arena = new Arena(module);
+  const pMult = HEAP_START + align16(8 * P);
+  const buf = arena.reserve(pMult + 8 * mult.length - HEAP_START);
+  const x = new Float64Array(buf, HEAP_START, P);
+  new Float64Array(buf, pMult, mult.length).set(mult);
+  const rounds = mult.length / P;
+  return {
+    rotate(v, out) {
+      const n = Math.min(v.length, P);
+      if (n === v.length) x.set(v);
+      else for (let i = 0; i < n; i++) x[i] = v[i];
+      x.fill(0, n);
+      arena.ex.rotate(HEAP_START, n, P, h, pMult, rounds, scale);
+      out.set(x);
+      return out;
+    },
+  };
+}
+
+/** RaBitQ code buffers in their own instance: code1 and ex are views of its memory (it never grows). */
+function createWasmRabitqCoder(module: WebAssembly.Module, P: number, exBits: number, grid: Float64Array): RabitqCoder {
+  const arena = new Arena(module);
+  const codeBytes = P >> 3;
+  const pR = HEAP_START;
+  const pAbs = pR + 8 * P;
+  const pK = pAbs + 8 * P;
+  const pCode1 = pK + align16(P);
+  const pEx = pCode1 + align16(codeBytes);
+  const pGrid = pEx + align16(exBits * codeBytes);
+  const pStats = pGrid + 8 * grid.length;
+  const buf = arena.reserve(pStats + 8 * 5 - HEAP_START);
+  const r = new Float64Array(buf, pR, P);
+  new Float64Array(buf, pGrid, grid.length).set(grid);
+  const stats = new Float64Array(buf, pStats, 5);
+  return {
+    code1: new Uint8Array(buf, pCode1, codeBytes),
+    ex: new Uint8Array(buf, pEx, exBits * codeBytes),
+    encode(residual, out) {
+      r.set(residual.subarray(0, P));
+      arena.ex.rabitqCode(pR, P, exBits, pGrid, pAbs, pK, pCode1, pEx, pStats);
+      out.set(stats);
     },
   };
 }

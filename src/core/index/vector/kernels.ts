@@ -1,9 +1,12 @@
 /**
  * The hot loops of the vector index behind one interface, and their plain-TS reference version.
  * Owns the arithmetic contract both implementations meet bit for bit (kernels-wasm.ts is the fast
- * one): integer kernels return exact integers, and f32 kernels accumulate in 4 lanes in a fixed
- * order, each product and sum rounded to float32, so Wasm SIMD and TS agree exactly.
+ * one): integer kernels return exact integers, f32 kernels accumulate in 4 lanes in a fixed
+ * order, each product and sum rounded to float32, and the float64 write-path kernels
+ * (encode-kernels.ts) do the same operations in the same order, so Wasm SIMD and TS agree exactly.
  */
+
+import { createTsRabitqCoder, createTsRotation } from "./encode-kernels.ts";
 
 export interface F32Matrix {
   readonly rows: number;
@@ -19,6 +22,31 @@ export interface F32Matrix {
   dot(query: Float32Array, out: Float32Array): void;
   /** A read-only view of one row. */
   row(r: number): Float32Array;
+}
+
+/** A rotation with its multiplier table resident (rotation.ts builds the table). */
+export interface RotationKernel {
+  /**
+   * out[0, P) = v zero-padded to P = paddedDim; then per round r (mult holds rounds × P values):
+   * out ·= mult_r (round 0: out = v·mult_0), then the unnormalised Walsh–Hadamard transform of
+   * out[off_r, off_r + h), off_r = 0 for even r and P − h for odd r; finally that last block ·= scale.
+   */
+  rotate(v: ArrayLike<number>, out: Float64Array): Float64Array;
+}
+
+/** RaBitQ's per-dimension code loops for one (paddedDim, exBits, scales), with resident buffers. */
+export interface RabitqCoder {
+  /** The last encode's sign-bit code (paddedDim/8 bytes) and exBits bit planes; overwritten by the next. */
+  readonly code1: Uint8Array;
+  readonly ex: Uint8Array;
+  /**
+   * Codes the rotated residual r (paddedDim values). stats[0] = Σ r_i²; when that is 0 nothing else
+   * is written. Else, with o = r/‖r‖: code1 bit i = (o_i > 0), stats[1] = Σ|o_i|, stats[2] =
+   * popcount(code1); with exBits > 0, of the 8 scales t the one maximising cos(y, |o|) with
+   * y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½ (first on ties), stats[3] = Σ y_i·|o_i| at it, ex holds
+   * e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i, and stats[4] = Σ e_i. Sums add over i in order.
+   */
+  encode(r: Float64Array, stats: Float64Array): void;
 }
 
 export interface VectorKernels {
@@ -47,6 +75,10 @@ export interface VectorKernels {
   ): void;
   /** Makes a matrix resident for repeated f32 distance batches (the centroids, a k-means sample). */
   createMatrix(data: Float32Array, rows: number, dim: number): F32Matrix;
+  /** See RotationKernel; h is a power of two with P/2 ≤ h ≤ P. */
+  createRotation(mult: Float64Array, paddedDim: number, h: number, scale: number): RotationKernel;
+  /** See RabitqCoder; grid holds the 8 scales (unused when exBits is 0). */
+  createRabitqCoder(paddedDim: number, exBits: number, grid: Float64Array): RabitqCoder;
 }
 
 function popcount32(x: number): number {
@@ -183,4 +215,6 @@ export const tsKernels: VectorKernels = {
       row: (r) => data.subarray(r * dim, (r + 1) * dim),
     };
   },
+  createRotation: createTsRotation,
+  createRabitqCoder: createTsRabitqCoder,
 };

@@ -155,3 +155,196 @@ function finishL2(acc: v128, row: usize, q: usize, dim4: i32, dim: i32): f32 {
   }
   return (a0 + a1) + (a2 + a3);
 }
+
+// In-place rotation of x (P float64 values holding the zero-padded input): for each round r,
+// x ·= mult_r (round 0 on the first n values only, so the padding keeps its +0), then the
+// unnormalised Walsh–Hadamard transform of the block at off_r = 0 (r even) or P − h (r odd);
+// finally the last block ·= scale. The same sums in the same order as the TS reference
+// (rotation-kernels.ts), two independent j per f64x2, so the result is bit for bit the same.
+export function rotate(x: usize, n: i32, P: i32, h: i32, mult: usize, rounds: i32, scale: f64): void {
+  for (let r = 0; r < rounds; r++) {
+    const m = mult + <usize>r * <usize>(P << 3);
+    mulF64(x, m, r == 0 ? n : P);
+    fwhtF64(x + (r & 1 ? <usize>((P - h) << 3) : 0), h);
+  }
+  const last = x + ((rounds - 1) & 1 ? <usize>((P - h) << 3) : 0);
+  const s = f64x2.splat(scale);
+  for (let i = 0; i < h; i += 2) {
+    const p = last + <usize>(i << 3);
+    v128.store(p, f64x2.mul(v128.load(p), s));
+  }
+}
+
+@inline
+function mulF64(x: usize, m: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>(i << 3);
+    v128.store(x + o, f64x2.mul(v128.load(x + o), v128.load(m + o)));
+  }
+  if (i < n) store<f64>(x + <usize>(i << 3), load<f64>(x + <usize>(i << 3)) * load<f64>(m + <usize>(i << 3)));
+}
+
+// Radix-4 passes (two butterfly stages each), then one radix-2 pass when log2(h) is odd; h ≥ 8.
+@inline
+function fwhtF64(x: usize, h: i32): void {
+  // len = 1: the four inputs of each butterfly group are adjacent; shuffles pair them up
+  for (let i = 0; i < h; i += 4) {
+    const p = x + <usize>(i << 3);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const u = v128.shuffle<f64>(v0, v1, 0, 2);
+    const w = v128.shuffle<f64>(v0, v1, 1, 3);
+    const s = f64x2.add(u, w); // (s0, s2)
+    const d = f64x2.sub(u, w); // (s1, s3)
+    const lo = v128.shuffle<f64>(s, d, 0, 2);
+    const hi = v128.shuffle<f64>(s, d, 1, 3);
+    v128.store(p, f64x2.add(lo, hi));
+    v128.store(p, f64x2.sub(lo, hi), 16);
+  }
+  let len = 4;
+  for (; 2 * len < h; len <<= 2) {
+    const b1 = <usize>(len << 3);
+    const b2 = b1 << 1;
+    const b3 = b1 + b2;
+    for (let i = 0; i < h; i += len << 2) {
+      const base = x + <usize>(i << 3);
+      for (let j = 0; j < len; j += 2) {
+        const p = base + <usize>(j << 3);
+        const a = v128.load(p);
+        const b = v128.load(p + b1);
+        const c = v128.load(p + b2);
+        const d = v128.load(p + b3);
+        const s0 = f64x2.add(a, b);
+        const s1 = f64x2.sub(a, b);
+        const s2 = f64x2.add(c, d);
+        const s3 = f64x2.sub(c, d);
+        v128.store(p, f64x2.add(s0, s2));
+        v128.store(p + b1, f64x2.add(s1, s3));
+        v128.store(p + b2, f64x2.sub(s0, s2));
+        v128.store(p + b3, f64x2.sub(s1, s3));
+      }
+    }
+  }
+  if (len < h) {
+    const b1 = <usize>(len << 3);
+    for (let j = 0; j < len; j += 2) {
+      const p = x + <usize>(j << 3);
+      const a = v128.load(p);
+      const b = v128.load(p + b1);
+      v128.store(p, f64x2.add(a, b));
+      v128.store(p + b1, f64x2.sub(a, b));
+    }
+  }
+}
+
+// The running best of rabitqCode's scale selection (scales taken in order, first best kept).
+let bestScale = 0;
+let bestV: f64 = -1;
+let bestNum: f64 = 0;
+
+@inline
+function considerScale(j: i32, num: f64, den: f64): void {
+  const v = num / Math.sqrt(den);
+  if (v > bestV) {
+    bestV = v;
+    bestScale = j;
+    bestNum = num;
+  }
+}
+
+// The per-dimension loops of RaBitQ encoding one rotated residual r (P float64 values, P % 16 == 0),
+// with the same float64 operations in the same order as the TS reference (rabitq-code.ts), so the
+// codes and the returned sums are bit for bit the same. Writes stats[0] = Σ r_i²; when that is 0
+// nothing else is written. Otherwise, with o = r/‖r‖: code1 bit i = o_i > 0, stats[1] = Σ|o_i|,
+// stats[2] = popcount; for exBits > 0 the best of the 8 scales t_j at `grid` (largest
+// cos(y, |o|), y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½, first best on ties), stats[3] = Σ y_i·|o_i|
+// at it, the ex code e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i as exBits bit planes, stats[4] = Σ e_i.
+// absO (P float64) and kb (P bytes) are scratch.
+export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usize, kb: usize, code1: usize, ex: usize, stats: usize): void {
+  let ss: f64 = 0;
+  for (let i = 0; i < P; i++) {
+    const x = load<f64>(r + <usize>(i << 3));
+    ss += x * x;
+  }
+  store<f64>(stats, ss);
+  if (ss == 0) return;
+  const norm = f64x2.splat(Math.sqrt(ss));
+  const zero = f64x2.splat(0);
+  let sumAbs: f64 = 0;
+  let pop = 0;
+  for (let i = 0; i < P; i += 8) {
+    let bits = 0;
+    for (let j = 0; j < 8; j += 2) {
+      const o = f64x2.div(v128.load(r + <usize>((i + j) << 3)), norm);
+      const a = f64x2.abs(o);
+      v128.store(absO + <usize>((i + j) << 3), a);
+      sumAbs += f64x2.extract_lane(a, 0);
+      sumAbs += f64x2.extract_lane(a, 1);
+      bits |= i64x2.bitmask(f64x2.gt(o, zero)) << j;
+    }
+    store<u8>(code1 + <usize>(i >> 3), bits);
+    pop += popcnt(bits);
+  }
+  store<f64>(stats, sumAbs, 8);
+  store<f64>(stats, <f64>pop, 16);
+  if (exBits == 0) return;
+  const maxK = <f64>((1 << exBits) - 1);
+  // lanes are scales: every sum still adds over i in order, as the reference's one pass per scale
+  const t01 = v128.load(grid);
+  const t23 = v128.load(grid, 16);
+  const t45 = v128.load(grid, 32);
+  const t67 = v128.load(grid, 48);
+  const mk = f64x2.splat(maxK);
+  const half = f64x2.splat(0.5);
+  let n01 = zero, n23 = zero, n45 = zero, n67 = zero;
+  let d01 = zero, d23 = zero, d45 = zero, d67 = zero;
+  for (let i = 0; i < P; i++) {
+    const a = v128.load64_splat(absO + <usize>(i << 3));
+    const y01 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t01, a)), mk), half);
+    const y23 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t23, a)), mk), half);
+    const y45 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t45, a)), mk), half);
+    const y67 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t67, a)), mk), half);
+    n01 = f64x2.add(n01, f64x2.mul(y01, a));
+    n23 = f64x2.add(n23, f64x2.mul(y23, a));
+    n45 = f64x2.add(n45, f64x2.mul(y45, a));
+    n67 = f64x2.add(n67, f64x2.mul(y67, a));
+    d01 = f64x2.add(d01, f64x2.mul(y01, y01));
+    d23 = f64x2.add(d23, f64x2.mul(y23, y23));
+    d45 = f64x2.add(d45, f64x2.mul(y45, y45));
+    d67 = f64x2.add(d67, f64x2.mul(y67, y67));
+  }
+  bestScale = 0;
+  bestV = -1;
+  bestNum = 0;
+  considerScale(0, f64x2.extract_lane(n01, 0), f64x2.extract_lane(d01, 0));
+  considerScale(1, f64x2.extract_lane(n01, 1), f64x2.extract_lane(d01, 1));
+  considerScale(2, f64x2.extract_lane(n23, 0), f64x2.extract_lane(d23, 0));
+  considerScale(3, f64x2.extract_lane(n23, 1), f64x2.extract_lane(d23, 1));
+  considerScale(4, f64x2.extract_lane(n45, 0), f64x2.extract_lane(d45, 0));
+  considerScale(5, f64x2.extract_lane(n45, 1), f64x2.extract_lane(d45, 1));
+  considerScale(6, f64x2.extract_lane(n67, 0), f64x2.extract_lane(d67, 0));
+  considerScale(7, f64x2.extract_lane(n67, 1), f64x2.extract_lane(d67, 1));
+  store<f64>(stats, bestNum, 24);
+  const best = bestScale;
+  const t = load<f64>(grid + <usize>(best << 3));
+  const mki = (1 << exBits) - 1;
+  let sumE = 0;
+  for (let i = 0; i < P; i++) {
+    let k = <i32>Math.floor(t * load<f64>(absO + <usize>(i << 3)));
+    if (k > mki) k = mki;
+    const e = (load<u8>(code1 + <usize>(i >> 3)) >> (i & 7)) & 1 ? k : mki - k;
+    store<u8>(kb + <usize>i, e);
+    sumE += e;
+  }
+  store<f64>(stats, <f64>sumE, 32);
+  // bit plane b of 16 codes: shift bit b to each byte's top bit and collect the top bits
+  const codeBytes = P >> 3;
+  for (let i = 0; i < P; i += 16) {
+    const e = v128.load(kb + <usize>i);
+    const o = ex + <usize>(i >> 3);
+    for (let b = 0; b < exBits; b++) {
+      store<u16>(o + <usize>(b * codeBytes), i8x16.bitmask(i8x16.shl(e, 7 - b)));
+    }
+  }
+}
