@@ -182,4 +182,76 @@ describe("vector kernels: TS reference == Wasm SIMD", () => {
       });
     }
   }
+
+  /** The reference answer of F32Matrix.nearest: l2Batch and a first-minimum scan. */
+  function firstMinima(m: Float32Array, rows: number, dim: number, qs: Float32Array, count: number): number[] {
+    const d = new Float32Array(count * rows);
+    tsKernels.createMatrix(m, rows, dim).l2Batch(qs, count, d);
+    return Array.from({ length: count }, (_, k) => {
+      let best = 0;
+      for (let r = 1; r < rows; r++) if (d[k * rows + r] < d[k * rows + best]) best = r;
+      return best;
+    });
+  }
+
+  function checkNearest(m: Float32Array, rows: number, dim: number, qs: Float32Array, count: number): void {
+    const expected = firstMinima(m, rows, dim, qs, count);
+    for (const k of [tsKernels, wasm]) {
+      const out = new Int32Array(count);
+      k.createMatrix(m, rows, dim).nearest(qs, count, out);
+      expect(Array.from(out)).toEqual(expected);
+    }
+  }
+
+  for (const [dim, rows] of [[768, 695], [128, 300], [101, 37], [7, 5], [1536, 64]]) {
+    it(`nearest rows equal the first minimum of l2 at dim=${dim}, rows=${rows}`, () => {
+      const rng = createRng(dim * 7 + rows);
+      const m = new Float32Array(rows * dim);
+      for (let i = 0; i < m.length; i++) m[i] = rng.nextGaussian();
+      // 11 queries: two Wasm batches of four and three single ones; some are (near) copies of rows
+      const count = 11;
+      const qs = new Float32Array(count * dim);
+      for (let k = 0; k < count; k++) {
+        const src = rng.nextInt(rows);
+        for (let i = 0; i < dim; i++) qs[k * dim + i] = k < 3 ? m[src * dim + i] : m[src * dim + i] + rng.nextGaussian() * (k < 6 ? 1e-4 : 1);
+      }
+      checkNearest(m, rows, dim, qs, count);
+    });
+  }
+
+  it("nearest rows keep the first of exact ties and of rows too close for the int16 bound", () => {
+    const dim = 128;
+    const rng = createRng(3);
+    const base = Float32Array.from({ length: dim }, () => rng.nextGaussian());
+    const rows = 40;
+    const m = new Float32Array(rows * dim);
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < dim; i++) {
+        // rows 10 and 30 are copies; the others differ from them in one coordinate by one ulp or more
+        const ulp = r % 10 === 0 ? 0 : Math.fround(base[i] * (1 + 2 ** -23 * (r % 7))) - base[i];
+        m[r * dim + i] = i === r % dim ? base[i] + ulp : base[i];
+      }
+    }
+    m.copyWithin(30 * dim, 10 * dim, 11 * dim);
+    const qs = new Float32Array(6 * dim);
+    for (let k = 0; k < 6; k++) for (let i = 0; i < dim; i++) qs[k * dim + i] = base[i] + (k > 2 ? rng.nextGaussian() * 1e-6 : 0);
+    checkNearest(m, rows, dim, qs, 6);
+  });
+
+  it("nearest rows match the plain scan with non-finite rows or queries, zero vectors and extreme scales", () => {
+    const dim = 64;
+    const rows = 9;
+    const rng = createRng(5);
+    for (const scale of [1e-42, 1e-20, 1, 255, 1e18, 3e37]) {
+      const m = Float32Array.from({ length: rows * dim }, () => rng.nextGaussian() * scale);
+      m.fill(0, 2 * dim, 3 * dim);
+      const qs = Float32Array.from({ length: 5 * dim }, () => rng.nextGaussian() * scale);
+      qs.fill(0, 0, dim);
+      qs[3 * dim + 5] = Number.POSITIVE_INFINITY;
+      qs[4 * dim + 1] = Number.NaN;
+      checkNearest(m, rows, dim, qs, 5);
+      m[7 * dim + 3] = Number.NEGATIVE_INFINITY;
+      checkNearest(m, rows, dim, qs, 5);
+    }
+  });
 });

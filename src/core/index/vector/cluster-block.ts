@@ -129,8 +129,12 @@ export class ClusterBlockBuilder {
     if (entries > this.cap) this.grow(entries);
   }
 
+  /**
+   * Doubles from one entry: a flush fragment spreads ~1,000 vectors over as many clusters, and a
+   * first capacity of 16 allocated (and zeroed) ~50 KB per 768-d block for one or two entries.
+   */
   private grow(to = 0): void {
-    const cap = Math.max(16, this.cap * 2, to);
+    const cap = Math.max(1, this.cap * 2, to);
     const grow = <T extends Float64Array | Float32Array | Uint8Array>(old: T, make: (len: number) => T, per: number): T => {
       const next = make(cap * per);
       next.set(old);

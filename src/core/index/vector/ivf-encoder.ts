@@ -39,53 +39,39 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   const rotated = new Float64Array(P);
   const rotated32 = new Float32Array(P);
   const residual = new Float64Array(P);
-  const dist = new Float32Array(index.nlist);
+  const one = new Int32Array(1);
   const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric, index.kernels);
   let lastRotated: Float32Array | null = null;
   // The rotations of the last assignBatch, so encodeInto does not rotate those vectors again.
   let batch: Float32Array[] = [];
   let batchRotated = new Float64Array(0);
   let batchRotated32 = new Float32Array(0);
-  let batchDist = new Float32Array(0);
   const rotate = (prepared: Float32Array): void => {
     if (lastRotated === prepared) return;
     const k = batch.indexOf(prepared);
-    if (k >= 0) {
-      rotated.set(batchRotated.subarray(k * P, (k + 1) * P));
-    } else {
-      index.rotator.rotate(prepared, rotated);
-    }
-    for (let i = 0; i < P; i++) rotated32[i] = rotated[i];
+    if (k >= 0) rotated.set(batchRotated.subarray(k * P, (k + 1) * P));
+    else index.rotator.rotate(prepared, rotated);
     lastRotated = prepared;
-  };
-  const nearest = (d: Float32Array, off: number): number => {
-    let best = 0;
-    for (let j = 1; j < index.nlist; j++) if (d[off + j] < d[off + best]) best = j;
-    return best;
   };
   return {
     prepare: (vector) => prepareVector(vector, index.dim, index.metric),
     assign(prepared) {
       rotate(prepared);
-      index.matrix.l2(rotated32, dist);
-      return nearest(dist, 0);
+      rotated32.set(rotated);
+      index.matrix.nearest(rotated32, 1, one);
+      return one[0];
     },
     assignBatch(prepared, out) {
       const n = prepared.length;
       if (batchRotated.length < n * P) {
         batchRotated = new Float64Array(n * P);
         batchRotated32 = new Float32Array(n * P);
-        batchDist = new Float32Array(n * index.nlist);
       }
-      for (let k = 0; k < n; k++) {
-        const r = batchRotated.subarray(k * P, (k + 1) * P);
-        index.rotator.rotate(prepared[k], r);
-        for (let i = 0; i < P; i++) batchRotated32[k * P + i] = r[i];
-      }
+      for (let k = 0; k < n; k++) index.rotator.rotate(prepared[k], batchRotated.subarray(k * P, (k + 1) * P));
+      batchRotated32.set(batchRotated.subarray(0, n * P));
       batch = prepared.slice();
       lastRotated = null;
-      index.matrix.l2Batch(batchRotated32, n, batchDist);
-      for (let k = 0; k < n; k++) out[k] = nearest(batchDist, k * index.nlist);
+      index.matrix.nearest(batchRotated32, n, out);
     },
     encodeInto(builder, seq, prepared, centroidRow) {
       rotate(prepared);
@@ -119,7 +105,7 @@ export function newBlockBuilder(
  * Encodes a batch of new vectors against existing centroids as one delta fragment: a cluster
  * object with one block per touched cluster (ascending ids). Memory: the batch's encoded entries.
  */
-/** Vectors assigned together (F32Matrix.l2Batch serves several queries per pass over the centroids). */
+/** Vectors assigned together (F32Matrix.nearest serves several queries per pass over the centroids). */
 export const ASSIGN_BATCH = 16;
 
 export function encodeDeltaFragment(

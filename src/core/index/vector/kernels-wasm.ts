@@ -16,6 +16,20 @@ interface KernelExports {
   dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
   rotate(x: number, n: number, P: number, h: number, mult: number, rounds: number, scale: number): void;
   rabitqCode(r: number, P: number, exBits: number, grid: number, absO: number, kb: number, code1: number, ex: number, stats: number): void;
+  quantizeRows(src: number, count: number, dim: number, dimPad: number, R: number, dst: number, stats: number, statRows: number): void;
+  dotI16Rows4(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  dotI16Rows(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  nearestRow(
+    mat: number,
+    rows: number,
+    dim: number,
+    q: number,
+    qStats: number,
+    statRows: number,
+    rowStats: number,
+    dots: number,
+    bound: number,
+  ): number;
 }
 
 /** Everything below this offset is left to the module's own (empty) static data. */
@@ -139,13 +153,40 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
   const matBytes = rows * dim * 4;
   const pQuery = HEAP_START + align16(matBytes);
   const pOut = pQuery + align16(BATCH * dim * 4);
-  const buf = arena.reserve(pOut + BATCH * rows * 4 - HEAP_START);
-  const mat = new Float32Array(buf, HEAP_START, rows * dim);
-  mat.set(data.subarray(0, rows * dim));
-  const q = new Float32Array(buf, pQuery, dim);
-  const qs = new Float32Array(buf, pQuery, BATCH * dim);
-  const res = new Float32Array(buf, pOut, rows);
-  const res4 = new Float32Array(buf, pOut, BATCH * rows);
+  // nearest()'s int16 copy of the rows and its scratch, reserved on its first call; the range is
+  // the finest that keeps int32 dot products exact (dimPad·R² < 2³¹), at most 2047
+  const dimPad = (dim + 7) & ~7;
+  const range = Math.min(2047, Math.floor(Math.sqrt((2 ** 31 - 1) / dimPad)));
+  const pQmat = align16(pOut + BATCH * rows * 4);
+  const pRowStats = align16(pQmat + 2 * rows * dimPad);
+  const pQq = align16(pRowStats + 32 * rows + 24);
+  const pQStats = pQq + 2 * BATCH * dimPad;
+  const pDots = pQStats + 32 * BATCH;
+  const pBound = align16(pDots + 4 * BATCH * rows);
+  const end = pBound + 8 * (rows + 1);
+  let buf = arena.reserve(pOut + BATCH * rows * 4 - HEAP_START);
+  new Float32Array(buf, HEAP_START, rows * dim).set(data.subarray(0, rows * dim));
+  let mat!: Float32Array, q!: Float32Array, qs!: Float32Array, res!: Float32Array, res4!: Float32Array;
+  const views = (): void => {
+    mat = new Float32Array(buf, HEAP_START, rows * dim);
+    q = new Float32Array(buf, pQuery, dim);
+    qs = new Float32Array(buf, pQuery, BATCH * dim);
+    res = new Float32Array(buf, pOut, rows);
+    res4 = new Float32Array(buf, pOut, BATCH * rows);
+  };
+  views();
+  let quantized = false;
+  const quantize = (): void => {
+    buf = arena.reserve(end - HEAP_START);
+    views();
+    arena.ex.quantizeRows(HEAP_START, rows, dim, dimPad, range, pQmat, pRowStats, rows);
+    // the maxima of ‖c‖², ‖c‖ and ‖c − ĉ‖ after the stats (NaN when a row is not finite)
+    const st = new Float64Array(buf, pRowStats, 4 * rows + 3);
+    [0, 2, 3].forEach((col, k) => {
+      st[4 * rows + k] = st.subarray(col * rows, (col + 1) * rows).reduce((m, v) => Math.max(m, v), 0);
+    });
+    quantized = true;
+  };
   return {
     rows,
     dim,
@@ -165,6 +206,22 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
         q.set(queries.subarray(k * dim, (k + 1) * dim));
         arena.ex.l2Rows(HEAP_START, rows, dim, pQuery, pOut);
         out.set(res, k * rows);
+      }
+    },
+    nearest(queries, count, out) {
+      if (!quantized) quantize();
+      const ex = arena.ex;
+      for (let k = 0; k < count; ) {
+        const n = Math.min(BATCH, count - k);
+        qs.set(queries.subarray(k * dim, (k + n) * dim));
+        ex.quantizeRows(pQuery, n, dim, dimPad, range, pQq, pQStats, BATCH);
+        if (n === BATCH) ex.dotI16Rows4(pQmat, rows, dimPad, pQq, pDots);
+        else for (let j = 0; j < n; j++) ex.dotI16Rows(pQmat, rows, dimPad, pQq + 2 * j * dimPad, pDots + 4 * j * rows);
+        for (let j = 0; j < n; j++) {
+          const pq = pQuery + 4 * j * dim;
+          out[k + j] = ex.nearestRow(HEAP_START, rows, dim, pq, pQStats + 8 * j, BATCH, pRowStats, pDots + 4 * j * rows, pBound);
+        }
+        k += n;
       }
     },
     dot(query, out) {

@@ -18,9 +18,15 @@ export interface F32Matrix {
    * value equal to what l2 gives. Faster per query: one pass over the rows serves several queries.
    */
   l2Batch(queries: Float32Array, count: number, out: Float32Array): void;
+  /**
+   * out[k] = the first r with the smallest l2 value ‖row_r − q_k‖² for `count` queries (count × dim):
+   * the answer of l2Batch followed by a first-minimum scan. The Wasm matrix skips the rows that a
+   * rigorous bound proves farther (assembly/kernels.ts), so it computes about one f32 distance each.
+   */
+  nearest(queries: Float32Array, count: number, out: Int32Array): void;
   /** out[r] = ⟨row_r, q⟩ (float32 lane order). */
   dot(query: Float32Array, out: Float32Array): void;
-  /** A read-only view of one row. */
+  /** A read-only view of one row (a later nearest() call may move it: copy what you keep). */
   row(r: number): Float32Array;
 }
 
@@ -207,6 +213,20 @@ export const tsKernels: VectorKernels = {
       l2Batch(queries, count, out) {
         for (let k = 0; k < count; k++) {
           for (let r = 0; r < rows; r++) out[k * rows + r] = l2F32(data, r * dim, queries, k * dim, dim);
+        }
+      },
+      nearest(queries, count, out) {
+        for (let k = 0; k < count; k++) {
+          let best = 0;
+          let min = l2F32(data, 0, queries, k * dim, dim);
+          for (let r = 1; r < rows; r++) {
+            const d = l2F32(data, r * dim, queries, k * dim, dim);
+            if (d < min) {
+              min = d;
+              best = r;
+            }
+          }
+          out[k] = best;
         }
       },
       dot(query, out) {

@@ -63,16 +63,21 @@ function planeDotU8(plane: usize, chunks: i32, codeBytes: i32, qPlanes: usize): 
 
 // out[r] = ‖row_r − q‖² in f32, rows of `dim` floats starting at mat.
 export function l2Rows(mat: usize, rows: i32, dim: i32, q: usize, out: usize): void {
-  const dim4 = dim & ~3;
   for (let r = 0; r < rows; r++) {
-    const row = mat + <usize>r * <usize>(dim << 2);
-    let acc = f32x4.splat(0);
-    for (let i = 0; i < dim4; i += 4) {
-      const d = f32x4.sub(v128.load(row + <usize>(i << 2)), v128.load(q + <usize>(i << 2)));
-      acc = f32x4.add(acc, f32x4.mul(d, d));
-    }
-    store<f32>(out + (<usize>r << 2), finishL2(acc, row, q, dim4, dim));
+    store<f32>(out + (<usize>r << 2), l2One(mat + <usize>r * <usize>(dim << 2), q, dim));
   }
+}
+
+// ‖row − q‖² in f32 with l2Rows's arithmetic.
+@inline
+function l2One(row: usize, q: usize, dim: i32): f32 {
+  const dim4 = dim & ~3;
+  let acc = f32x4.splat(0);
+  for (let i = 0; i < dim4; i += 4) {
+    const d = f32x4.sub(v128.load(row + <usize>(i << 2)), v128.load(q + <usize>(i << 2)));
+    acc = f32x4.add(acc, f32x4.mul(d, d));
+  }
+  return finishL2(acc, row, q, dim4, dim);
 }
 
 // out[r] = ⟨row_r, q⟩ in f32, same lane order as l2Rows.
@@ -347,4 +352,216 @@ export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usi
       store<u16>(o + <usize>(b * codeBytes), i8x16.bitmask(i8x16.shl(e, 7 - b)));
     }
   }
+}
+
+// Exact nearest rows without computing every f32 distance. Each row c and query x is quantized to
+// int16 (ĉ = s·q, s = max|c_i|/R); the exact integer ⟨q_x, q_c⟩ gives a rigorous lower bound on
+// the real ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩, since ⟨x, c⟩ = ⟨x̂, ĉ⟩ + ⟨x − x̂, c⟩ + ⟨x̂, c − ĉ⟩ ≤
+// s_x·s_c·⟨q_x, q_c⟩ + ‖x − x̂‖·‖c‖ + ‖x̂‖·‖c − ĉ‖. The f32 distance l2Rows computes is at least
+// (1 − γ) times the real one, γ = (⌈dim/4⌉ + 8)·2⁻²³ (twice the rounding bound of the lane sums),
+// so a row whose bound times (1 − γ) exceeds the best f32 distance found so far cannot be the
+// first minimum, and only the other rows (about one at 768-d) get their f32 distance.
+
+// Quantizes `count` rows of `dim` f32 at src to int16 rows of dimPad values at dst (zero-padded),
+// |q_i| ≤ R. Stats, structure of arrays at stats + k·8·statRows (k = 0..3), per row: ‖v‖², s,
+// ‖v‖, ‖v − s·q‖ (f64; their rounding is covered by nearestRow's margin). A row holding a NaN or an
+// infinity gets NaN stats (and zeros).
+export function quantizeRows(src: usize, count: i32, dim: i32, dimPad: i32, R: i32, dst: usize, stats: usize, statRows: i32): void {
+  const dim4 = dim & ~3;
+  const sStride = <usize>(statRows << 3);
+  for (let r = 0; r < count; r++) {
+    const row = src + <usize>r * <usize>(dim << 2);
+    const out = dst + <usize>r * <usize>(dimPad << 1);
+    const st = stats + (<usize>r << 3);
+    let mv = f32x4.splat(0);
+    for (let i = 0; i < dim4; i += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(row + <usize>(i << 2))));
+    let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (let i = dim4; i < dim; i++) m = max(m, abs(load<f32>(row + <usize>(i << 2))));
+    memory.fill(out, 0, <usize>(dimPad << 1));
+    if (!isFinite(m)) {
+      for (let k: usize = 0; k < 4; k++) store<f64>(st + k * sStride, NaN);
+      continue;
+    }
+    const s: f64 = m > 0 ? <f64>m / <f64>R : 1;
+    const inv: f64 = m > 0 ? <f64>R / <f64>m : 1;
+    // |v·inv| ≤ R·(1 + 2⁻⁵²), so every rounded value is at most R
+    const sv = f64x2.splat(s);
+    const iv = f64x2.splat(inv);
+    let ss = f64x2.splat(0);
+    let ee = f64x2.splat(0);
+    for (let i = 0; i < dim4; i += 4) {
+      const v = v128.load(row + <usize>(i << 2));
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+      const qlo = f64x2.nearest(f64x2.mul(lo, iv));
+      const qhi = f64x2.nearest(f64x2.mul(hi, iv));
+      const elo = f64x2.sub(lo, f64x2.mul(sv, qlo));
+      const ehi = f64x2.sub(hi, f64x2.mul(sv, qhi));
+      ss = f64x2.add(ss, f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
+      ee = f64x2.add(ee, f64x2.add(f64x2.mul(elo, elo), f64x2.mul(ehi, ehi)));
+      const q32 = v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(qlo), i32x4.trunc_sat_f64x2_s_zero(qhi), 0, 1, 4, 5);
+      v128.store64_lane(out + <usize>(i << 1), i16x8.narrow_i32x4_s(q32, q32), 0);
+    }
+    let ssum = f64x2.extract_lane(ss, 0) + f64x2.extract_lane(ss, 1);
+    let esum = f64x2.extract_lane(ee, 0) + f64x2.extract_lane(ee, 1);
+    for (let i = dim4; i < dim; i++) {
+      const v = <f64>load<f32>(row + <usize>(i << 2));
+      const q = nearest(v * inv);
+      store<i16>(out + <usize>(i << 1), <i16>(<i32>q));
+      const e = v - s * q;
+      ssum += v * v;
+      esum += e * e;
+    }
+    store<f64>(st, ssum);
+    store<f64>(st + sStride, s);
+    store<f64>(st + 2 * sStride, Math.sqrt(ssum));
+    store<f64>(st + 3 * sStride, Math.sqrt(esum));
+  }
+}
+
+// out[k·rows + r] = ⟨q_k, row_r⟩ over int16 rows of dimPad values (dimPad % 8 == 0) for the 4
+// quantized queries at qq; exact while dimPad·R² < 2³¹ (the caller's choice of R). Two rows at a
+// time: each query load then serves two rows (measured fastest; three rows spill registers).
+export function dotI16Rows4(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
+  const stride = <usize>(dimPad << 1);
+  const os = <usize>(rows << 2);
+  const q1 = qq + stride;
+  const q2 = qq + 2 * stride;
+  const q3 = qq + 3 * stride;
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const ra = qmat + <usize>r * stride;
+    const rb = ra + stride;
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+    for (let i: usize = 0; i < stride; i += 16) {
+      const c = v128.load(ra + i);
+      const d = v128.load(rb + i);
+      let q = v128.load(qq + i);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(c, q));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(d, q));
+      q = v128.load(q1 + i);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(c, q));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(d, q));
+      q = v128.load(q2 + i);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(c, q));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(d, q));
+      q = v128.load(q3 + i);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(c, q));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(d, q));
+    }
+    const o = out + (<usize>r << 2);
+    store<i32>(o, sumI32(a0));
+    store<i32>(o + os, sumI32(a1));
+    store<i32>(o + 2 * os, sumI32(a2));
+    store<i32>(o + 3 * os, sumI32(a3));
+    store<i32>(o, sumI32(b0), 4);
+    store<i32>(o + os, sumI32(b1), 4);
+    store<i32>(o + 2 * os, sumI32(b2), 4);
+    store<i32>(o + 3 * os, sumI32(b3), 4);
+  }
+  for (let k: usize = 0; r < rows && k < 4; k++) dotI16Rows(qmat + <usize>r * stride, 1, dimPad, qq + k * stride, out + k * os + (<usize>r << 2));
+}
+
+// dotI16Rows4 for one query.
+export function dotI16Rows(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
+  const stride = <usize>(dimPad << 1);
+  for (let r = 0; r < rows; r++) {
+    const row = qmat + <usize>r * stride;
+    let a = i32x4.splat(0);
+    for (let i: usize = 0; i < stride; i += 16) a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(row + i), v128.load(qq + i)));
+    store<i32>(out + (<usize>r << 2), sumI32(a));
+  }
+}
+
+@inline
+function sumI32(a: v128): i32 {
+  return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+}
+
+// The first r minimising the f32 ‖row_r − q‖² (l2Rows's value), given q's quantization stats at
+// qStats (statRows apart), the rows' stats (rows apart) followed by their maxima of ‖c‖², ‖c‖ and
+// ‖c − ĉ‖, and dots[r] = ⟨q_q, q_row_r⟩; bound is scratch for rows + 1 f64. Rows that are not all
+// finite (a NaN maximum) or a non-finite query scan every row, as the plain first-minimum does.
+export function nearestRow(mat: usize, rows: i32, dim: i32, q: usize, qStats: usize, statRows: i32, rowStats: usize, dots: usize, bound: usize): i32 {
+  const qs = <usize>(statRows << 3);
+  const rs = <usize>(rows << 3);
+  const xx = load<f64>(qStats);
+  const maxCC = load<f64>(rowStats + 4 * rs);
+  const stride = <usize>(dim << 2);
+  if (!isFinite(xx) || !isFinite(maxCC)) {
+    let min = l2One(mat, q, dim);
+    let at = 0;
+    for (let r = 1; r < rows; r++) {
+      const d = l2One(mat + <usize>r * stride, q, dim);
+      if (d < min) {
+        min = d;
+        at = r;
+      }
+    }
+    return at;
+  }
+  const sx = load<f64>(qStats + qs);
+  const xErr = load<f64>(qStats + 3 * qs);
+  const xHat = load<f64>(qStats + 2 * qs) + xErr; // ≥ ‖x̂‖ by the triangle inequality
+  const maxCN = load<f64>(rowStats + 4 * rs, 8);
+  const maxCE = load<f64>(rowStats + 4 * rs, 16);
+  // One margin for all rows covers the f64 rounding of the bound and of the stats (relative
+  // errors below 1e-11 of the terms' magnitudes; |⟨x̂, ĉ⟩| ≤ ‖x̂‖·(‖c‖ + ‖c − ĉ‖)) and f32 underflow.
+  const margin = 1e-9 * (xx + maxCC + 2 * xHat * (maxCN + maxCE) + 2 * (xErr * maxCN + xHat * maxCE)) + 1e-30;
+  const keep: f64 = 1 - <f64>(((dim + 3) >> 2) + 8) * 1.1920928955078125e-7;
+  // bound[r] = (xx + ‖c‖² − 2·(s_x·s_c·dot + ‖x − x̂‖·‖c‖ + ‖x̂‖·‖c − ĉ‖) − margin)·(1 − γ),
+  // keeping the row with the smallest bound as the first to measure
+  const base = f64x2.splat(xx - margin);
+  const sx2 = f64x2.splat(2 * sx);
+  const xe2 = f64x2.splat(2 * xErr);
+  const xh2 = f64x2.splat(2 * xHat);
+  const vkeep = f64x2.splat(keep);
+  let minB = f64x2.splat(Infinity);
+  let minI = i64x2.splat(0);
+  let idx = i64x2(0, 1);
+  const step = i64x2.splat(2);
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const o = <usize>(r << 3);
+    const dq = f64x2.mul(f64x2.mul(sx2, v128.load(rowStats + rs + o)), f64x2.convert_low_i32x4_s(v128.load64_zero(dots + (<usize>r << 2))));
+    const err = f64x2.add(f64x2.mul(xe2, v128.load(rowStats + 2 * rs + o)), f64x2.mul(xh2, v128.load(rowStats + 3 * rs + o)));
+    const b = f64x2.mul(f64x2.sub(f64x2.add(base, v128.load(rowStats + o)), f64x2.add(dq, err)), vkeep);
+    v128.store(bound + o, b);
+    const lt = f64x2.lt(b, minB);
+    minB = v128.bitselect(b, minB, lt);
+    minI = v128.bitselect(idx, minI, lt);
+    idx = i64x2.add(idx, step);
+  }
+  let firstBound = f64x2.extract_lane(minB, 0);
+  let first = <i32>i64x2.extract_lane(minI, 0);
+  if (f64x2.extract_lane(minB, 1) < firstBound) {
+    firstBound = f64x2.extract_lane(minB, 1);
+    first = <i32>i64x2.extract_lane(minI, 1);
+  }
+  if (r < rows) {
+    const o = <usize>(r << 3);
+    const dq = 2 * sx * load<f64>(rowStats + rs + o) * <f64>load<i32>(dots + (<usize>r << 2));
+    const err = 2 * (xErr * load<f64>(rowStats + 2 * rs + o) + xHat * load<f64>(rowStats + 3 * rs + o));
+    const b = (xx - margin + load<f64>(rowStats + o) - (dq + err)) * keep;
+    store<f64>(bound + o, b);
+    if (b < firstBound) first = r;
+  }
+  let best = l2One(mat + <usize>first * stride, q, dim);
+  let bestRow = first;
+  let bestV = f64x2.splat(<f64>best);
+  for (let j = 0; j < rows; j += 2) {
+    // two rows per test; a pair past the end reads the next scratch word, harmlessly
+    if (!i64x2.bitmask(f64x2.le(v128.load(bound + (<usize>j << 3)), bestV))) continue;
+    for (let i = j; i < j + 2 && i < rows; i++) {
+      if (i == first || load<f64>(bound + (<usize>i << 3)) > <f64>best) continue;
+      const d = l2One(mat + <usize>i * stride, q, dim);
+      if (d < best || (d == best && i < bestRow)) {
+        best = d;
+        bestRow = i;
+        bestV = f64x2.splat(<f64>best);
+      }
+    }
+  }
+  return bestRow;
 }
