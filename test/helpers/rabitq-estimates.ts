@@ -35,16 +35,7 @@ export function estimateAll(
   const enc = createRabitqEncoder(P, exBits, metric, tsKernels);
   const b = new ClusterBlockBuilder({ clusterId: 0, dim, paddedDim: P, exBits, metric, withVectors: false });
   const xr = new Float64Array(P);
-  const r = new Float64Array(P);
-  data.forEach((x, i) => {
-    rot.rotate(x, xr);
-    let cDotR = 0;
-    for (let d = 0; d < P; d++) {
-      r[d] = xr[d] - c32[d];
-      cDotR += c32[d] * r[d];
-    }
-    b.add(i, enc.encode(r, cDotR), null);
-  });
+  data.forEach((x, i) => b.add(i, enc.encode(rot.rotate(x, xr), c32), null));
   const block = decodeClusterBlock(b.finish());
   const rng = createRng(seed + 1);
   const cq = prepareClusterQuery(createClusterQuery(P, rng), rot.rotate(q, new Float64Array(P)), c32, metric);

@@ -24,13 +24,14 @@ function makeBlock(clusterId: number, n: number, dim: number, exBits: number, wi
   const P = Math.ceil(dim / 128) * 128;
   const b = new ClusterBlockBuilder({ clusterId, dim, paddedDim: P, exBits, metric: "euclidean_squared", withVectors });
   const enc = createRabitqEncoder(P, exBits, "euclidean_squared", tsKernels);
+  const origin = new Float32Array(P);
   const rng = createRng(seed);
   for (let i = 0; i < n; i++) {
     const r = new Float64Array(P);
     for (let d = 0; d < P; d++) r[d] = rng.nextGaussian();
     const v = new Float32Array(dim);
     for (let d = 0; d < dim; d++) v[d] = rng.nextGaussian();
-    b.add(1000 * clusterId + i + (i === 1 ? 2 ** 52 : 0), enc.encode(r, 0), withVectors ? v : null);
+    b.add(1000 * clusterId + i + (i === 1 ? 2 ** 52 : 0), enc.encode(r, origin), withVectors ? v : null);
   }
   return b.finish();
 }
@@ -83,7 +84,7 @@ describe("cluster block", () => {
 
   it("rejects seqs that are not unsigned integers below 2^53", () => {
     const b = new ClusterBlockBuilder({ clusterId: 0, dim: 4, paddedDim: 128, exBits: 0, metric: "cosine", withVectors: false });
-    const code = createRabitqEncoder(128, 0, "cosine", tsKernels).encode(new Float64Array(128).fill(1), 0);
+    const code = createRabitqEncoder(128, 0, "cosine", tsKernels).encode(new Float64Array(128).fill(1), new Float32Array(128));
     expect(() => b.add(-1, code, null)).toThrow(/seq/);
     expect(() => b.add(2 ** 53, code, null)).toThrow(/seq/);
     expect(() => b.add(1.5, code, null)).toThrow(/seq/);

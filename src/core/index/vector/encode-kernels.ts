@@ -75,15 +75,22 @@ export function createTsRabitqCoder(paddedDim: number, exBits: number, grid: Flo
   const codeBytes = paddedDim >> 3;
   const code1 = new Uint8Array(codeBytes);
   const ex = new Uint8Array(codeBytes * exBits);
+  const r = new Float64Array(paddedDim);
   const absO = new Float64Array(paddedDim);
   const k = new Uint8Array(paddedDim);
   const maxK = (1 << exBits) - 1;
   return {
     code1,
     ex,
-    encode(r, stats) {
+    encode(x, c, stats) {
+      let cr = 0;
       let ss = 0;
-      for (let i = 0; i < paddedDim; i++) ss += r[i] * r[i];
+      for (let i = 0; i < paddedDim; i++) {
+        r[i] = x[i] - c[i];
+        cr += c[i] * r[i];
+        ss += r[i] * r[i];
+      }
+      stats[5] = cr;
       stats[0] = ss;
       if (ss === 0) return;
       const norm = Math.sqrt(ss);

@@ -38,7 +38,6 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   const P = index.paddedDim;
   const rotated = new Float64Array(P);
   const rotated32 = new Float32Array(P);
-  const residual = new Float64Array(P);
   const one = new Int32Array(1);
   const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric, index.kernels);
   let lastRotated: Float32Array | null = null;
@@ -76,12 +75,7 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
     encodeInto(builder, seq, prepared, centroidRow) {
       rotate(prepared);
       const c = index.centroids.subarray(centroidRow * P, (centroidRow + 1) * P);
-      let cDotR = 0;
-      for (let i = 0; i < P; i++) {
-        residual[i] = rotated[i] - c[i];
-        cDotR += c[i] * residual[i];
-      }
-      builder.add(seq, encoder.encode(residual, cDotR), builder.withVectors ? prepared : null);
+      builder.add(seq, encoder.encode(rotated, c), builder.withVectors ? prepared : null);
     },
   };
 }

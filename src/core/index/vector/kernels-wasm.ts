@@ -15,7 +15,18 @@ interface KernelExports {
   l2Rows4(mat: number, rows: number, dim: number, qs: number, out: number): void;
   dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
   rotate(x: number, n: number, P: number, h: number, mult: number, rounds: number, scale: number): void;
-  rabitqCode(r: number, P: number, exBits: number, grid: number, absO: number, kb: number, code1: number, ex: number, stats: number): void;
+  rabitqCode(
+    x: number,
+    cen: number,
+    r: number,
+    P: number,
+    exBits: number,
+    grid: number,
+    absO: number,
+    code1: number,
+    ex: number,
+    stats: number,
+  ): void;
   quantizeRows(src: number, count: number, dim: number, dimPad: number, R: number, dst: number, stats: number, statRows: number): void;
   dotI16Rows4(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
   dotI16Rows(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
@@ -122,23 +133,26 @@ function createWasmRotation(module: WebAssembly.Module, mult: Float64Array, P: n
 function createWasmRabitqCoder(module: WebAssembly.Module, P: number, exBits: number, grid: Float64Array): RabitqCoder {
   const arena = new Arena(module);
   const codeBytes = P >> 3;
-  const pR = HEAP_START;
+  const pX = HEAP_START;
+  const pC = pX + 8 * P;
+  const pR = pC + 4 * P;
   const pAbs = pR + 8 * P;
-  const pK = pAbs + 8 * P;
-  const pCode1 = pK + align16(P);
+  const pCode1 = pAbs + 8 * P;
   const pEx = pCode1 + align16(codeBytes);
   const pGrid = pEx + align16(exBits * codeBytes);
   const pStats = pGrid + 8 * grid.length;
-  const buf = arena.reserve(pStats + 8 * 5 - HEAP_START);
-  const r = new Float64Array(buf, pR, P);
+  const buf = arena.reserve(pStats + 8 * 6 - HEAP_START);
+  const x = new Float64Array(buf, pX, P);
+  const c = new Float32Array(buf, pC, P);
   new Float64Array(buf, pGrid, grid.length).set(grid);
-  const stats = new Float64Array(buf, pStats, 5);
+  const stats = new Float64Array(buf, pStats, 6);
   return {
     code1: new Uint8Array(buf, pCode1, codeBytes),
     ex: new Uint8Array(buf, pEx, exBits * codeBytes),
-    encode(residual, out) {
-      r.set(residual.subarray(0, P));
-      arena.ex.rabitqCode(pR, P, exBits, pGrid, pAbs, pK, pCode1, pEx, pStats);
+    encode(rotated, centroid, out) {
+      x.set(rotated.subarray(0, P));
+      c.set(centroid.subarray(0, P));
+      arena.ex.rabitqCode(pX, pC, pR, P, exBits, pGrid, pAbs, pCode1, pEx, pStats);
       out.set(stats);
     },
   };

@@ -46,13 +46,14 @@ export interface RabitqCoder {
   readonly code1: Uint8Array;
   readonly ex: Uint8Array;
   /**
-   * Codes the rotated residual r (paddedDim values). stats[0] = Σ r_i²; when that is 0 nothing else
-   * is written. Else, with o = r/‖r‖: code1 bit i = (o_i > 0), stats[1] = Σ|o_i|, stats[2] =
+   * Codes the residual r = x − c of a rotated vector x from its centroid c (paddedDim values each,
+   * r in float64). stats[5] = Σ c_i·r_i and stats[0] = Σ r_i²; when that is 0 nothing else is
+   * written. Else, with o = r/‖r‖: code1 bit i = (o_i > 0), stats[1] = Σ|o_i|, stats[2] =
    * popcount(code1); with exBits > 0, of the 8 scales t the one maximising cos(y, |o|) with
    * y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½ (first on ties), stats[3] = Σ y_i·|o_i| at it, ex holds
    * e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i, and stats[4] = Σ e_i. Sums add over i in order.
    */
-  encode(r: Float64Array, stats: Float64Array): void;
+  encode(x: Float64Array, c: Float32Array, stats: Float64Array): void;
 }
 
 export interface VectorKernels {

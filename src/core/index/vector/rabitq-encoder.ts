@@ -57,10 +57,10 @@ export interface RabitqEncoder {
   readonly paddedDim: number;
   readonly exBits: number;
   /**
-   * Encodes the rotated residual `r` (length paddedDim) whose centroid has ⟨c', r'⟩ = cDotR.
-   * Returns scratch reused by the next call; copy what you keep.
+   * Encodes the rotated vector x' (length paddedDim) as the residual r' = x' − c' from its rotated
+   * centroid c'. Returns scratch reused by the next call; copy what you keep.
    */
-  encode(r: Float64Array, cDotR: number): EntryCode;
+  encode(rotated: Float64Array, centroid: Float32Array): EntryCode;
 }
 
 /** Encodes with the code loops of `kernels` (every kernel gives the same bits). */
@@ -74,17 +74,17 @@ export function createRabitqEncoder(
   const coder = kernels.createRabitqCoder(paddedDim, exBits, Float64Array.from(SCALE_GRID, (g) => g * t0));
   const { code1, ex } = coder;
   const factors = new Float64Array(FACTOR_COUNT);
-  const stats = new Float64Array(5);
+  const stats = new Float64Array(6);
   const scale = metricScale(metric);
   const maxK = (1 << exBits) - 1;
   return {
     paddedDim,
     exBits,
-    encode(r: Float64Array, cDotR: number): EntryCode {
-      coder.encode(r, stats);
+    encode(rotated: Float64Array, centroid: Float32Array): EntryCode {
+      coder.encode(rotated, centroid, stats);
       const ss = stats[0];
       const norm = Math.sqrt(ss);
-      factors[FACTOR_ADD] = metric === "euclidean_squared" ? ss : -cDotR;
+      factors[FACTOR_ADD] = metric === "euclidean_squared" ? ss : -stats[5];
       if (norm === 0) {
         // x equals its centroid: every estimate is exact with zero rescale; codes are arbitrary.
         factors[FACTOR_RESCALE_1] = 0;

@@ -258,42 +258,49 @@ function considerScale(j: i32, num: f64, den: f64): void {
   }
 }
 
-// The per-dimension loops of RaBitQ encoding one rotated residual r (P float64 values, P % 16 == 0),
-// with the same float64 operations in the same order as the TS reference (rabitq-code.ts), so the
-// codes and the returned sums are bit for bit the same. Writes stats[0] = Σ r_i²; when that is 0
-// nothing else is written. Otherwise, with o = r/‖r‖: code1 bit i = o_i > 0, stats[1] = Σ|o_i|,
-// stats[2] = popcount; for exBits > 0 the best of the 8 scales t_j at `grid` (largest
-// cos(y, |o|), y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½, first best on ties), stats[3] = Σ y_i·|o_i|
-// at it, the ex code e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i as exBits bit planes, stats[4] = Σ e_i.
-// absO (P float64) and kb (P bytes) are scratch.
-export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usize, kb: usize, code1: usize, ex: usize, stats: usize): void {
+// The per-dimension loops of RaBitQ encoding the residual r = x − c of a rotated vector x (P
+// float64 values at x, P % 16 == 0) from its centroid c (P float32 at cen), with the same float64
+// operations in the same order as the TS reference (encode-kernels.ts), so the codes and sums are
+// bit for bit the same. Writes stats[5] = Σ c_i·r_i and stats[0] = Σ r_i²; when that is 0 nothing
+// else is written. Else, with o = r/‖r‖: code1 bit i = o_i > 0, stats[1] = Σ|o_i|, stats[2] =
+// popcount; for exBits > 0 the best of the 8 scales t_j at `grid` (largest cos(y, |o|),
+// y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½, first best on ties), stats[3] = Σ y_i·|o_i| at it, the
+// ex code e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i as exBits bit planes, stats[4] = Σ e_i.
+// r and absO (P float64 each) are scratch.
+export function rabitqCode(x: usize, cen: usize, r: usize, P: i32, exBits: i32, grid: usize, absO: usize, code1: usize, ex: usize, stats: usize): void {
   let ss: f64 = 0;
+  let cr: f64 = 0;
   for (let i = 0; i < P; i++) {
-    const x = load<f64>(r + <usize>(i << 3));
-    ss += x * x;
+    const c = <f64>load<f32>(cen + <usize>(i << 2));
+    const d = load<f64>(x + <usize>(i << 3)) - c;
+    store<f64>(r + <usize>(i << 3), d);
+    cr += c * d;
+    ss += d * d;
   }
+  store<f64>(stats, cr, 40);
   store<f64>(stats, ss);
   if (ss == 0) return;
   const norm = f64x2.splat(Math.sqrt(ss));
   const zero = f64x2.splat(0);
-  let sumAbs: f64 = 0;
   let pop = 0;
   for (let i = 0; i < P; i += 8) {
     let bits = 0;
     for (let j = 0; j < 8; j += 2) {
       const o = f64x2.div(v128.load(r + <usize>((i + j) << 3)), norm);
-      const a = f64x2.abs(o);
-      v128.store(absO + <usize>((i + j) << 3), a);
-      sumAbs += f64x2.extract_lane(a, 0);
-      sumAbs += f64x2.extract_lane(a, 1);
+      v128.store(absO + <usize>((i + j) << 3), f64x2.abs(o));
       bits |= i64x2.bitmask(f64x2.gt(o, zero)) << j;
     }
     store<u8>(code1 + <usize>(i >> 3), bits);
     pop += popcnt(bits);
   }
-  store<f64>(stats, sumAbs, 8);
   store<f64>(stats, <f64>pop, 16);
-  if (exBits == 0) return;
+  // Σ|o_i| is one sequential chain: it runs inside the scale search, whose work hides it
+  let sumAbs: f64 = 0;
+  if (exBits == 0) {
+    for (let i = 0; i < P; i++) sumAbs += load<f64>(absO + <usize>(i << 3));
+    store<f64>(stats, sumAbs, 8);
+    return;
+  }
   const maxK = <f64>((1 << exBits) - 1);
   // lanes are scales: every sum still adds over i in order, as the reference's one pass per scale
   const t01 = v128.load(grid);
@@ -305,7 +312,9 @@ export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usi
   let n01 = zero, n23 = zero, n45 = zero, n67 = zero;
   let d01 = zero, d23 = zero, d45 = zero, d67 = zero;
   for (let i = 0; i < P; i++) {
-    const a = v128.load64_splat(absO + <usize>(i << 3));
+    const ai = load<f64>(absO + <usize>(i << 3));
+    sumAbs += ai;
+    const a = f64x2.splat(ai);
     const y01 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t01, a)), mk), half);
     const y23 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t23, a)), mk), half);
     const y45 = f64x2.add(f64x2.pmin(f64x2.floor(f64x2.mul(t45, a)), mk), half);
@@ -319,6 +328,7 @@ export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usi
     d45 = f64x2.add(d45, f64x2.mul(y45, y45));
     d67 = f64x2.add(d67, f64x2.mul(y67, y67));
   }
+  store<f64>(stats, sumAbs, 8);
   bestScale = 0;
   bestV = -1;
   bestNum = 0;
@@ -331,27 +341,36 @@ export function rabitqCode(r: usize, P: i32, exBits: i32, grid: usize, absO: usi
   considerScale(6, f64x2.extract_lane(n67, 0), f64x2.extract_lane(d67, 0));
   considerScale(7, f64x2.extract_lane(n67, 1), f64x2.extract_lane(d67, 1));
   store<f64>(stats, bestNum, 24);
-  const best = bestScale;
-  const t = load<f64>(grid + <usize>(best << 3));
-  const mki = (1 << exBits) - 1;
-  let sumE = 0;
-  for (let i = 0; i < P; i++) {
-    let k = <i32>Math.floor(t * load<f64>(absO + <usize>(i << 3)));
-    if (k > mki) k = mki;
-    const e = (load<u8>(code1 + <usize>(i >> 3)) >> (i & 7)) & 1 ? k : mki - k;
-    store<u8>(kb + <usize>i, e);
-    sumE += e;
-  }
-  store<f64>(stats, <f64>sumE, 32);
-  // bit plane b of 16 codes: shift bit b to each byte's top bit and collect the top bits
+  // 16 codes at a time: k as bytes, e = k XOR (2^exBits − 1 where the sign bit is clear), which is
+  // 2^exBits − 1 − k there; bit plane b collects bit b of each byte (shifted to the top bit)
+  const t = f64x2.splat(load<f64>(grid + <usize>(bestScale << 3)));
+  const mkb = i32x4.splat(((1 << exBits) - 1) * 0x01010101); // 2^exBits − 1 in every byte
+  const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  const spread = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   const codeBytes = P >> 3;
+  let sumE = i32x4.splat(0);
   for (let i = 0; i < P; i += 16) {
-    const e = v128.load(kb + <usize>i);
+    const p = absO + <usize>(i << 3);
+    const w0 = i16x8.narrow_i32x4_s(codePair(p, t, mk), codePair(p + 32, t, mk));
+    const w1 = i16x8.narrow_i32x4_s(codePair(p + 64, t, mk), codePair(p + 96, t, mk));
+    const k = i8x16.narrow_i16x8_u(w0, w1);
+    const signs = i8x16.swizzle(v128.load16_splat(code1 + <usize>(i >> 3)), spread);
+    const e = v128.xor(k, v128.andnot(mkb, i8x16.eq(v128.and(signs, bit), bit)));
+    sumE = i32x4.add(sumE, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(e)));
     const o = ex + <usize>(i >> 3);
     for (let b = 0; b < exBits; b++) {
       store<u16>(o + <usize>(b * codeBytes), i8x16.bitmask(i8x16.shl(e, 7 - b)));
     }
   }
+  store<f64>(stats, <f64>sumI32(sumE), 32);
+}
+
+// min(⌊t·|o_i|⌋, 2^exBits − 1) of the 4 dimensions at p, as the 4 lanes of an i32x4.
+@inline
+function codePair(p: usize, t: v128, mk: v128): v128 {
+  const lo = i32x4.trunc_sat_f64x2_s_zero(f64x2.pmin(f64x2.floor(f64x2.mul(t, v128.load(p))), mk));
+  const hi = i32x4.trunc_sat_f64x2_s_zero(f64x2.pmin(f64x2.floor(f64x2.mul(t, v128.load(p, 16))), mk));
+  return v128.shuffle<i32>(lo, hi, 0, 1, 4, 5);
 }
 
 // Exact nearest rows without computing every f32 distance. Each row c and query x is quantized to
