@@ -86,45 +86,125 @@ function layout(n: number, dim: number, paddedDim: number, exBits: number, withV
   return { seq, code1, factors, ex, footer, scanBytes, vectorBytes };
 }
 
-/** Accumulates entries of one cluster and serializes them as a block. */
-export class ClusterBlockBuilder {
-  readonly clusterId: number;
+/** The parameters every block of an index shares. */
+export interface BlockShape {
   readonly dim: number;
   readonly paddedDim: number;
   readonly exBits: number;
   readonly metric: VectorMetric;
   readonly withVectors: boolean;
+}
+
+/** Entries a block is written from: entry e's fields at e × their size in each column. */
+export interface EntryColumns {
+  readonly seqs: Float64Array;
+  readonly code1: Uint8Array;
+  /** FACTOR_COUNT per entry, in encoder slot order. */
+  readonly factors: Float32Array;
+  readonly ex: Uint8Array;
+  /** dim per entry (read only for a vectors part). */
+  readonly vectors: Float32Array;
+}
+
+/** Sizes of the two parts of a block of n entries (vectorBytes 0 without a vectors part). */
+export function clusterBlockSizes(shape: BlockShape, n: number): { scanBytes: number; vectorBytes: number } {
+  const L = layout(n, shape.dim, shape.paddedDim, shape.exBits, shape.withVectors);
+  return { scanBytes: L.scanBytes, vectorBytes: L.vectorBytes };
+}
+
+/**
+ * Writes the block of `clusterId` holding entries rows[0..n) of `cols` in that order (entries
+ * 0..n−1 when rows is null) at out[at, at + its sizes) — `at` 16-aligned, the bytes zero.
+ */
+export function writeClusterBlock(
+  out: Uint8Array,
+  at: number,
+  shape: BlockShape,
+  clusterId: number,
+  cols: EntryColumns,
+  n: number,
+  rows: Int32Array | null = null,
+): void {
+  const { dim, exBits, withVectors } = shape;
+  const cb = shape.paddedDim >> 3;
+  const xb = cb * exBits;
+  const L = layout(n, dim, shape.paddedDim, exBits, withVectors);
+  const base = out.byteOffset + at;
+  const dv = new DataView(out.buffer, base, L.scanBytes + L.vectorBytes);
+  dv.setUint32(0, CLUSTER_BLOCK_MAGIC, true);
+  dv.setUint16(4, CLUSTER_BLOCK_VERSION, true);
+  dv.setUint16(6, withVectors ? 1 : 0, true);
+  dv.setUint32(8, clusterId, true);
+  dv.setUint32(12, n, true);
+  dv.setUint16(16, dim, true);
+  dv.setUint16(18, shape.paddedDim, true);
+  dv.setUint8(20, exBits);
+  dv.setUint8(21, metricCode(shape.metric));
+  dv.setUint32(24, L.scanBytes, true);
+  dv.setUint32(28, L.vectorBytes, true);
+  const seqs = new Float64Array(out.buffer, base + L.seq, n);
+  const factors = new Float32Array(out.buffer, base + L.factors, n * FACTOR_COUNT);
+  const vectors = withVectors ? new Float32Array(out.buffer, base + L.scanBytes, n * dim) : null;
+  if (rows === null) {
+    seqs.set(cols.seqs.subarray(0, n));
+    out.set(cols.code1.subarray(0, n * cb), at + L.code1);
+    out.set(cols.ex.subarray(0, n * xb), at + L.ex);
+    vectors?.set(cols.vectors.subarray(0, n * dim));
+  } else {
+    for (let j = 0; j < n; j++) {
+      const e = rows[j];
+      seqs[j] = cols.seqs[e];
+      out.set(cols.code1.subarray(e * cb, (e + 1) * cb), at + L.code1 + j * cb);
+      out.set(cols.ex.subarray(e * xb, (e + 1) * xb), at + L.ex + j * xb);
+      vectors?.set(cols.vectors.subarray(e * dim, (e + 1) * dim), j * dim);
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    const o = (rows === null ? j : rows[j]) * FACTOR_COUNT;
+    for (let f = 0; f < FACTOR_COUNT; f++) factors[f * n + j] = cols.factors[o + f];
+  }
+  dv.setUint32(L.footer, crc32(out.subarray(at, at + L.footer)), true);
+  dv.setUint32(L.footer + 12, CLUSTER_BLOCK_MAGIC, true);
+  if (withVectors) {
+    const v0 = at + L.scanBytes;
+    const vf = L.scanBytes + L.vectorBytes - FOOTER_BYTES;
+    dv.setUint32(vf, crc32(out.subarray(v0, v0 + 4 * n * dim)), true);
+    dv.setUint32(vf + 4, n, true);
+    dv.setUint32(vf + 8, dim, true);
+    dv.setUint32(vf + 12, CLUSTER_VECTORS_MAGIC, true);
+  }
+}
+
+/** Encoded entries in arrival order, held in the columns a block is written from. */
+export class EntryStore implements BlockShape, EntryColumns {
+  readonly dim: number;
+  readonly paddedDim: number;
+  readonly exBits: number;
+  readonly metric: VectorMetric;
+  readonly withVectors: boolean;
+  seqs = new Float64Array(0);
+  code1 = new Uint8Array(0);
+  factors = new Float32Array(0);
+  ex = new Uint8Array(0);
+  vectors = new Float32Array(0);
   private readonly codeBytes: number;
   private n = 0;
   private cap = 0;
-  private seqs = new Float64Array(0);
-  private code1 = new Uint8Array(0);
-  private factors = new Float32Array(0);
-  private ex = new Uint8Array(0);
-  private vectors = new Float32Array(0);
 
-  constructor(opts: {
-    clusterId: number;
-    dim: number;
-    paddedDim: number;
-    exBits: number;
-    metric: VectorMetric;
-    withVectors: boolean;
-  }) {
-    this.clusterId = opts.clusterId;
-    this.dim = opts.dim;
-    this.paddedDim = opts.paddedDim;
-    this.exBits = opts.exBits;
-    this.metric = opts.metric;
-    this.withVectors = opts.withVectors;
-    this.codeBytes = opts.paddedDim >> 3;
+  constructor(shape: BlockShape) {
+    this.dim = shape.dim;
+    this.paddedDim = shape.paddedDim;
+    this.exBits = shape.exBits;
+    this.metric = shape.metric;
+    this.withVectors = shape.withVectors;
+    this.codeBytes = shape.paddedDim >> 3;
   }
 
   get count(): number {
     return this.n;
   }
 
-  /** Pre-sizes the builder for `entries` entries (no doubling slack when the count is known). */
+  /** Pre-sizes the store for `entries` entries (no doubling slack when the count is known). */
   reserve(entries: number): void {
     if (entries > this.cap) this.grow(entries);
   }
@@ -148,7 +228,7 @@ export class ClusterBlockBuilder {
     this.cap = cap;
   }
 
-  /** Adds a freshly encoded entry (factors in encoder slot order). */
+  /** Adds a freshly encoded entry (factors in encoder slot order); `vector` is kept for a vectors part. */
   add(seq: number, code: EntryCode, vector: Float32Array | null): void {
     checkSeq(seq);
     if (this.n === this.cap) this.grow();
@@ -192,42 +272,22 @@ export class ClusterBlockBuilder {
     }
     this.vectors.set(vector, i * this.dim);
   }
+}
+
+/** Accumulates entries of one cluster and serializes them as a block. */
+export class ClusterBlockBuilder extends EntryStore {
+  readonly clusterId: number;
+
+  constructor(opts: BlockShape & { clusterId: number }) {
+    super(opts);
+    this.clusterId = opts.clusterId;
+  }
 
   /** Serializes scan part and (when enabled) vectors part into one buffer. */
   finish(): Uint8Array {
-    const n = this.n;
-    const L = layout(n, this.dim, this.paddedDim, this.exBits, this.withVectors);
-    const out = new Uint8Array(L.scanBytes + L.vectorBytes);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, CLUSTER_BLOCK_MAGIC, true);
-    dv.setUint16(4, CLUSTER_BLOCK_VERSION, true);
-    dv.setUint16(6, this.withVectors ? 1 : 0, true);
-    dv.setUint32(8, this.clusterId, true);
-    dv.setUint32(12, n, true);
-    dv.setUint16(16, this.dim, true);
-    dv.setUint16(18, this.paddedDim, true);
-    dv.setUint8(20, this.exBits);
-    dv.setUint8(21, metricCode(this.metric));
-    dv.setUint32(24, L.scanBytes, true);
-    dv.setUint32(28, L.vectorBytes, true);
-    new Float64Array(out.buffer, L.seq, n).set(this.seqs.subarray(0, n));
-    out.set(this.code1.subarray(0, n * this.codeBytes), L.code1);
-    const cols = new Float32Array(out.buffer, L.factors, n * FACTOR_COUNT);
-    for (let f = 0; f < FACTOR_COUNT; f++) {
-      for (let i = 0; i < n; i++) cols[f * n + i] = this.factors[i * FACTOR_COUNT + f];
-    }
-    out.set(this.ex.subarray(0, n * this.codeBytes * this.exBits), L.ex);
-    dv.setUint32(L.footer, crc32(out.subarray(0, L.footer)), true);
-    dv.setUint32(L.footer + 12, CLUSTER_BLOCK_MAGIC, true);
-    if (this.withVectors) {
-      const v0 = L.scanBytes;
-      new Float32Array(out.buffer, v0, n * this.dim).set(this.vectors.subarray(0, n * this.dim));
-      const vf = v0 + L.vectorBytes - FOOTER_BYTES;
-      dv.setUint32(vf, crc32(out.subarray(v0, v0 + 4 * n * this.dim)), true);
-      dv.setUint32(vf + 4, n, true);
-      dv.setUint32(vf + 8, this.dim, true);
-      dv.setUint32(vf + 12, CLUSTER_VECTORS_MAGIC, true);
-    }
+    const { scanBytes, vectorBytes } = clusterBlockSizes(this, this.count);
+    const out = new Uint8Array(scanBytes + vectorBytes);
+    writeClusterBlock(out, 0, this, this.clusterId, this, this.count);
     return out;
   }
 }

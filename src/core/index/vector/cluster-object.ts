@@ -22,8 +22,12 @@ import {
   CLUSTER_VECTORS_MAGIC,
   type ClusterBlock,
   type DecodeBlockOptions,
+  EntryStore,
+  clusterBlockSizes,
   decodeClusterBlock,
+  writeClusterBlock,
 } from "./cluster-block.ts";
+import type { EntryCode } from "./rabitq-encoder.ts";
 
 export const CLUSTER_OBJECT_MAGIC = 0x4f435645; // "EVCO"
 const TABLE_ENTRY_BYTES = 24;
@@ -38,6 +42,70 @@ export interface ClusterBlockLocation {
   offset: number;
   scanBytes: number;
   vectorBytes: number;
+}
+
+/**
+ * Entries of many clusters in arrival order, written as one object with a block per cluster
+ * (ascending ids, each cluster's entries in arrival order): the same bytes as a builder per
+ * cluster and encodeClusterObject, without a builder and a block buffer per cluster — a flush
+ * fragment spreads ~1,000 vectors over about as many clusters.
+ */
+export class FragmentBuilder extends EntryStore {
+  private clusters = new Int32Array(16);
+
+  /** Adds an encoded entry of cluster `clusterId` (see EntryStore.add). */
+  addTo(clusterId: number, seq: number, code: EntryCode, vector: Float32Array | null): void {
+    if (this.count === this.clusters.length) {
+      const next = new Int32Array(2 * this.clusters.length);
+      next.set(this.clusters);
+      this.clusters = next;
+    }
+    this.clusters[this.count] = clusterId;
+    this.add(seq, code, vector);
+  }
+
+  /** The entries grouped by cluster: entry order, and [clusterId, start, count] runs in it. */
+  private runs(): { order: Int32Array; runs: [number, number, number][] } {
+    const c = this.clusters;
+    const order = Int32Array.from({ length: this.count }, (_, i) => i).sort((a, b) => c[a] - c[b] || a - b);
+    const runs: [number, number, number][] = [];
+    for (let s = 0; s < order.length; ) {
+      let e = s + 1;
+      while (e < order.length && c[order[e]] === c[order[s]]) e++;
+      runs.push([c[order[s]], s, e - s]);
+      s = e;
+    }
+    return { order, runs };
+  }
+
+  /** One block per cluster, ascending ids. */
+  finishBlocks(): Uint8Array[] {
+    const { order, runs } = this.runs();
+    return runs.map(([clusterId, start, count]) => {
+      const { scanBytes, vectorBytes } = clusterBlockSizes(this, count);
+      const out = new Uint8Array(scanBytes + vectorBytes);
+      writeClusterBlock(out, 0, this, clusterId, this, count, order.subarray(start, start + count));
+      return out;
+    });
+  }
+
+  /** The object encodeClusterObject(finishBlocks()) would give, written in place. */
+  finishObject(): { bytes: Uint8Array; locations: ClusterBlockLocation[] } {
+    const { order, runs } = this.runs();
+    const locations: ClusterBlockLocation[] = [];
+    let offset = 0;
+    for (const [clusterId, , count] of runs) {
+      const { scanBytes, vectorBytes } = clusterBlockSizes(this, count);
+      locations.push({ clusterId, count, offset, scanBytes, vectorBytes });
+      offset += (scanBytes + vectorBytes + 15) & ~15;
+    }
+    const out = new Uint8Array(offset + 8 + TABLE_ENTRY_BYTES * locations.length + FOOTER_BYTES);
+    runs.forEach(([clusterId, start, count], i) => {
+      writeClusterBlock(out, locations[i].offset, this, clusterId, this, count, order.subarray(start, start + count));
+    });
+    writeTable(out, offset, locations);
+    return { bytes: out, locations };
+  }
 }
 
 /** Concatenates encoded blocks (output of ClusterBlockBuilder.finish) into one object. */
@@ -59,11 +127,15 @@ export function encodeClusterObject(blocks: Uint8Array[]): { bytes: Uint8Array; 
     });
     offset += (b.byteLength + 15) & ~15;
   }
-  const tableOffset = offset;
-  const tableBytes = 8 + TABLE_ENTRY_BYTES * locations.length;
-  const out = new Uint8Array(tableOffset + tableBytes + FOOTER_BYTES);
+  const out = new Uint8Array(offset + 8 + TABLE_ENTRY_BYTES * locations.length + FOOTER_BYTES);
   for (let i = 0; i < blocks.length; i++) out.set(blocks[i], locations[i].offset);
-  const dv = new DataView(out.buffer);
+  writeTable(out, offset, locations);
+  return { bytes: out, locations };
+}
+
+/** Writes the offset table at tableOffset and the footer after it (they end the object). */
+function writeTable(out: Uint8Array, tableOffset: number, locations: ClusterBlockLocation[]): void {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   dv.setUint32(tableOffset, locations.length, true);
   let p = tableOffset + 8;
   for (const l of locations) {
@@ -77,7 +149,6 @@ export function encodeClusterObject(blocks: Uint8Array[]): { bytes: Uint8Array; 
   dv.setFloat64(p, tableOffset, true);
   dv.setUint32(p + 8, crc32(out.subarray(tableOffset, p)), true);
   dv.setUint32(p + 12, CLUSTER_OBJECT_MAGIC, true);
-  return { bytes: out, locations };
 }
 
 /** Parses the offset table from the object's tail bytes (must include footer and table). */

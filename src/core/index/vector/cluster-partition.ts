@@ -63,7 +63,7 @@ export function encodeMembers(
   const builders = ids.slice(0, k).map((id) => newBlockBuilder(shape, id, withVectors));
   for (let i = 0; i < members.length; i++) {
     const j = partition.assignment[i];
-    enc.encodeInto(builders[j], members[i].seq, prepared[i], j);
+    builders[j].add(members[i].seq, enc.encode(prepared[i], j), prepared[i]);
   }
   return builders.map((b, j) => ({ clusterId: ids[j], bytes: b.finish(), count: b.count }));
 }

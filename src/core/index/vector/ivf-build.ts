@@ -18,7 +18,7 @@ import type { ClusterBlock } from "./cluster-block.ts";
 import { trainKMeansOn } from "./kmeans.ts";
 import { SPLIT_FACTOR } from "./ivf-maintenance.ts";
 import { type VectorMetric, prepareVector } from "./distance.ts";
-import { ASSIGN_BATCH, type VectorRecord, createIvfEncoder, newBlockBuilder } from "./ivf-encoder.ts";
+import { ASSIGN_BATCH, type VectorRecord, createIvfEncoder, newBlockBuilder, newFragmentBuilder } from "./ivf-encoder.ts";
 import {
   DEFAULT_EX_BITS,
   DEFAULT_SAMPLE_BYTES,
@@ -147,16 +147,20 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   const batchEntries = Math.max(1, Math.floor((o.batchBytes ?? DEFAULT_BATCH_BYTES) / entryBytes));
   const coarseSizes = new Uint32Array(index.nlist);
   const fragments: { reader: RangeReader; locations: ClusterBlockLocation[] }[] = [];
-  let builders = new Map<number, ClusterBlockBuilder>();
-  let inBatch = 0;
+  // sized once: growing by doubling would briefly hold a batch three times
+  const newBatch = () => {
+    const b = newFragmentBuilder(scratchIndex, scratchVectors);
+    b.reserve(Math.min(batchEntries, n));
+    return b;
+  };
+  let batch = newBatch();
   let done = 0;
   let scratchFragments = 0;
-  const finishBatch = (): Uint8Array[] => {
-    const ids = [...builders.keys()].sort((a, b) => a - b);
-    const blocks = ids.map((id) => builders.get(id)!.finish());
-    builders = new Map();
-    inBatch = 0;
-    return blocks;
+  const spillBatch = async (): Promise<void> => {
+    const { bytes, locations } = batch.finishObject();
+    batch = newBatch();
+    fragments.push({ reader: await sink.putScratch(bytes), locations });
+    scratchFragments++;
   };
   // Vectors are assigned ASSIGN_BATCH at a time (one pass over the centroids serves them all).
   const toEncodeSeqs: number[] = [];
@@ -167,20 +171,11 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
     for (let k = 0; k < toEncode.length; k++) {
       const v = toEncode[k];
       const c = assigned[k];
-      let b = builders.get(c);
-      if (!b) {
-        b = newBlockBuilder(scratchIndex, c, scratchVectors);
-        builders.set(c, b);
-      }
-      enc.encodeInto(b, toEncodeSeqs[k], v, c);
+      batch.addTo(c, toEncodeSeqs[k], enc.encode(v, c), v);
       coarseSizes[c]++;
       calibrator.offer(toEncodeSeqs[k], v, c);
       if ((++done & 4095) === 0) progress("encode", done);
-      if (++inBatch >= batchEntries) {
-        const { bytes, locations } = encodeClusterObject(finishBatch());
-        fragments.push({ reader: await sink.putScratch(bytes), locations });
-        scratchFragments++;
-      }
+      if (batch.count >= batchEntries) await spillBatch();
     }
     toEncode.length = 0;
     toEncodeSeqs.length = 0;
@@ -214,14 +209,16 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
   const finalSizes: number[] = Array.from(coarseSizes);
   const extraCentroids: Float32Array[] = [];
   if (!refine && fragments.length === 0) {
-    for (const bytes of finishBatch()) await emit(bytes);
+    for (const bytes of batch.finishBlocks()) await emit(bytes);
   } else {
-    if (inBatch > 0) {
+    if (batch.count > 0) {
       // the last batch is spilled too: holding it through the merge pass would cost a batch of memory
-      const { bytes, locations } = encodeClusterObject(finishBatch());
-      const spill = fragments.length > 0;
-      fragments.push({ reader: spill ? await sink.putScratch(bytes) : memoryRangeReader(bytes), locations });
-      if (spill) scratchFragments++;
+      if (fragments.length > 0) {
+        await spillBatch();
+      } else {
+        const { bytes, locations } = batch.finishObject();
+        fragments.push({ reader: memoryRangeReader(bytes), locations });
+      }
     }
     const byCluster = fragments.map((f) => new Map(f.locations.map((l) => [l.clusterId, l])));
     const refineBudget = o.refineBytes ?? DEFAULT_REFINE_BYTES;
@@ -297,7 +294,8 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
             const j = assignment[i];
             if (j < g0 || j >= g1) continue;
             let out = builders.get(j)!;
-            enc.encodeInto(out, b.seqs[e], b.vectors!.subarray(e * o.dim, (e + 1) * o.dim), j);
+            const v = b.vectors!.subarray(e * o.dim, (e + 1) * o.dim);
+            out.add(b.seqs[e], enc.encode(v, j), v);
             if (out.count >= maxBlockEntries) {
               await emit(out.finish());
               await flush();

@@ -5,10 +5,10 @@
  */
 
 import { type ClusterBlock, ClusterBlockBuilder } from "./cluster-block.ts";
-import { type ClusterBlockLocation, encodeClusterObject } from "./cluster-object.ts";
+import { type ClusterBlockLocation, FragmentBuilder } from "./cluster-object.ts";
 import type { CentroidIndex, CentroidList } from "./centroid-list.ts";
 import { prepareVector } from "./distance.ts";
-import { type RabitqEncoder, createRabitqEncoder } from "./rabitq-encoder.ts";
+import { type EntryCode, type RabitqEncoder, createRabitqEncoder } from "./rabitq-encoder.ts";
 
 export interface VectorRecord {
   /** Unsigned integer < 2^53 naming one document version. */
@@ -27,11 +27,10 @@ export interface IvfEncoder {
    */
   assignBatch(prepared: Float32Array[], out: Int32Array): void;
   /**
-   * Encodes the prepared vector against centroid row `centroidRow` of this encoder's index into
-   * `builder` (whose own clusterId is what the block records; a split encodes against a small
-   * index of just the new centroids).
+   * The code of the prepared vector against centroid row `centroidRow` of this encoder's index (a
+   * split encodes against a small index of just the new centroids); scratch reused by the next call.
    */
-  encodeInto(builder: ClusterBlockBuilder, seq: number, prepared: Float32Array, centroidRow: number): void;
+  encode(prepared: Float32Array, centroidRow: number): EntryCode;
 }
 
 export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
@@ -41,7 +40,7 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   const one = new Int32Array(1);
   const encoder: RabitqEncoder = createRabitqEncoder(P, index.exBits, index.metric, index.kernels);
   let lastRotated: Float32Array | null = null;
-  // The rotations of the last assignBatch, so encodeInto does not rotate those vectors again.
+  // The rotations of the last assignBatch, so encode does not rotate those vectors again.
   let batch: Float32Array[] = [];
   let batchRotated = new Float64Array(0);
   let batchRotated32 = new Float32Array(0);
@@ -72,57 +71,46 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
       lastRotated = null;
       index.matrix.nearest(batchRotated32, n, out);
     },
-    encodeInto(builder, seq, prepared, centroidRow) {
+    encode(prepared, centroidRow) {
       rotate(prepared);
-      const c = index.centroids.subarray(centroidRow * P, (centroidRow + 1) * P);
-      builder.add(seq, encoder.encode(rotated, c), builder.withVectors ? prepared : null);
+      return encoder.encode(rotated, index.centroids.subarray(centroidRow * P, (centroidRow + 1) * P));
     },
   };
 }
 
-export function newBlockBuilder(
-  index: Pick<CentroidList, "dim" | "paddedDim" | "exBits" | "metric">,
-  clusterId: number,
-  withVectors: boolean,
-): ClusterBlockBuilder {
-  return new ClusterBlockBuilder({
-    clusterId,
-    dim: index.dim,
-    paddedDim: index.paddedDim,
-    exBits: index.exBits,
-    metric: index.metric,
-    withVectors,
-  });
+type IndexShape = Pick<CentroidList, "dim" | "paddedDim" | "exBits" | "metric">;
+
+export function newBlockBuilder(index: IndexShape, clusterId: number, withVectors: boolean): ClusterBlockBuilder {
+  const { dim, paddedDim, exBits, metric } = index;
+  return new ClusterBlockBuilder({ clusterId, dim, paddedDim, exBits, metric, withVectors });
 }
+
+export function newFragmentBuilder(index: IndexShape, withVectors: boolean): FragmentBuilder {
+  const { dim, paddedDim, exBits, metric } = index;
+  return new FragmentBuilder({ dim, paddedDim, exBits, metric, withVectors });
+}
+
+/** Vectors assigned together (F32Matrix.nearest serves several queries per pass over the centroids). */
+export const ASSIGN_BATCH = 16;
 
 /**
  * Encodes a batch of new vectors against existing centroids as one delta fragment: a cluster
  * object with one block per touched cluster (ascending ids). Memory: the batch's encoded entries.
  */
-/** Vectors assigned together (F32Matrix.nearest serves several queries per pass over the centroids). */
-export const ASSIGN_BATCH = 16;
-
 export function encodeDeltaFragment(
   index: CentroidIndex,
   records: Iterable<VectorRecord>,
   opts: { withVectors?: boolean } = {},
 ): { bytes: Uint8Array; locations: ClusterBlockLocation[] } {
-  const withVectors = opts.withVectors ?? true;
   const enc = createIvfEncoder(index);
-  const builders = new Map<number, ClusterBlockBuilder>();
+  const fragment = newFragmentBuilder(index, opts.withVectors ?? true);
   const pending: VectorRecord[] = [];
   const clusters = new Int32Array(ASSIGN_BATCH);
   const encodePending = (): void => {
     const prepared = pending.map((r) => enc.prepare(r.vector));
     enc.assignBatch(prepared, clusters);
     for (let k = 0; k < pending.length; k++) {
-      const c = clusters[k];
-      let b = builders.get(c);
-      if (!b) {
-        b = newBlockBuilder(index, c, withVectors);
-        builders.set(c, b);
-      }
-      enc.encodeInto(b, pending[k].seq, prepared[k], c);
+      fragment.addTo(clusters[k], pending[k].seq, enc.encode(prepared[k], clusters[k]), prepared[k]);
     }
     pending.length = 0;
   };
@@ -131,8 +119,7 @@ export function encodeDeltaFragment(
     if (pending.length === ASSIGN_BATCH) encodePending();
   }
   encodePending();
-  const ids = [...builders.keys()].sort((a, b) => a - b);
-  return encodeClusterObject(ids.map((id) => builders.get(id)!.finish()));
+  return fragment.finishObject();
 }
 
 /** Entries per cluster in a set of blocks (what a centroid list's `sizes` should say). */
