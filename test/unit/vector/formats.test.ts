@@ -7,6 +7,7 @@ import {
 } from "../../../src/core/index/vector/centroid-list.ts";
 import { ClusterBlockBuilder, decodeClusterBlock } from "../../../src/core/index/vector/cluster-block.ts";
 import {
+  FragmentBuilder,
   encodeClusterObject,
   readBlockVectorRows,
   readBlockVectors,
@@ -140,6 +141,36 @@ describe("cluster object", () => {
     await expect(readClusterObjectTable(memoryRangeReader(flip(bytes, bytes.length - 2)))).rejects.toThrow(DataCorruptionError);
     expect(() => encodeClusterObject([makeBlock(1, 1, 64, 1, false), makeBlock(1, 2, 64, 1, false)])).toThrow(/twice/);
   });
+
+  for (const withVectors of [true, false]) {
+    it(`writes a fragment of interleaved clusters as the per-cluster builders would (vectors ${withVectors})`, () => {
+      const dim = 100;
+      const P = 128;
+      const shape = { dim, paddedDim: P, exBits: 3, metric: "euclidean_squared" as const, withVectors };
+      const enc = createRabitqEncoder(P, 3, "euclidean_squared", tsKernels);
+      const rng = createRng(8);
+      const fragment = new FragmentBuilder(shape);
+      const builders = new Map<number, ClusterBlockBuilder>();
+      for (let i = 0; i < 200; i++) {
+        const c = [7, 2, 7, 40, 2, 0][i % 6] + (i % 17 === 0 ? 100 : 0);
+        const x = Float64Array.from({ length: P }, () => rng.nextGaussian());
+        const v = Float32Array.from({ length: dim }, () => rng.nextGaussian());
+        const code = enc.encode(x, new Float32Array(P));
+        fragment.addTo(c, i, code, v);
+        if (!builders.has(c)) builders.set(c, new ClusterBlockBuilder({ ...shape, clusterId: c }));
+        builders.get(c)!.add(i, code, v);
+      }
+      const blocks = [...builders.keys()].sort((a, b) => a - b).map((c) => builders.get(c)!.finish());
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+      const got = fragment.finishBlocks();
+      expect(got.length).toBe(blocks.length);
+      expect(got.every((b, i) => same(b, blocks[i]))).toBe(true);
+      const object = fragment.finishObject();
+      const expected = encodeClusterObject(blocks);
+      expect(object.locations).toEqual(expected.locations);
+      expect(same(object.bytes, expected.bytes)).toBe(true);
+    });
+  }
 
   it("reads a large table with a second range read", async () => {
     const blocks = Array.from({ length: 3000 }, (_, i) => makeBlock(i, 1, 8, 0, false, i));

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../../../src/core/errors.ts";
 import { type VectorMetric, prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
 import { searchIvf } from "../../../src/core/index/vector/ivf-search.ts";
 import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
+import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
 import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
 import { clusteredData } from "../../helpers/vector-data.ts";
 import { buildMemoryIndex, exactTopK, recallAt } from "../../helpers/vector-index.ts";
@@ -122,6 +123,22 @@ describe("TS and Wasm kernels through the whole pipeline", () => {
       const rb = await searchIvf({ query: q, k: 10, centroids: b.index, readCluster: b.readCluster });
       expect(rb).toEqual(ra);
     }
+  });
+});
+
+describe("prepared vectors", () => {
+  it("are the same from float32 and number arrays, and reject non-finite values from either", () => {
+    const rng = createRng(4);
+    const v = Float32Array.from({ length: 33 }, () => rng.nextGaussian());
+    for (const metric of ["cosine", "euclidean_squared"] as const) {
+      expect(Array.from(prepareVector(v, 33, metric))).toEqual(Array.from(prepareVector(Array.from(v), 33, metric)));
+    }
+    const bad = v.slice();
+    bad[5] = Number.NaN;
+    expect(() => prepareVector(bad, 33, "cosine")).toThrow(/non-finite value NaN at dimension 5/);
+    bad[5] = Number.POSITIVE_INFINITY;
+    expect(() => prepareVector(Array.from(bad), 33, "dot_product")).toThrow(/non-finite value Infinity at dimension 5/);
+    expect(() => prepareVector(new Float32Array(33), 33, "cosine")).toThrow(/zero vector/);
   });
 });
 
