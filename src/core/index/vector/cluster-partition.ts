@@ -40,7 +40,7 @@ export function partitionMembers(
     rotator.rotate(prepared[i], tmp);
     for (let d = 0; d < P; d++) rotated[i * P + d] = tmp[d];
   }
-  const km = trainKMeansOn(kernels.createMatrix(rotated, n, P), Math.min(parts, n), { seed });
+  const km = trainKMeansOn(kernels.createMatrix(rotated, n, P), Math.min(parts, n), { seed, kernels });
   return { centroids: km.centroids, assignment: km.assignment, sizes: km.sizes };
 }
 

@@ -252,7 +252,7 @@ export async function buildIvfIndex(source: Source, sink: IndexObjectSink, o: Iv
       }
       const matrix = o.kernels.createMatrix(rotated, rows, P);
       reservoir = null;
-      const part = trainKMeansOn(matrix, parts, { seed: seed + c });
+      const part = trainKMeansOn(matrix, parts, { seed: seed + c, kernels: o.kernels });
       const k = part.sizes.length;
       const ids = [c];
       for (let j = 1; j < k; j++) {

@@ -66,7 +66,7 @@ export function trainCentroids(sample: Float32Array, n: number, o: TrainCentroid
   }
   const k = Math.max(1, Math.min(o.nlist, n));
   const matrix = o.kernels.createMatrix(rotated, n, P);
-  const km = trainKMeansOn(matrix, k, { seed: o.seed, iterations: o.iterations });
+  const km = trainKMeansOn(matrix, k, { seed: o.seed, iterations: o.iterations, kernels: o.kernels });
   return {
     nlist: k,
     dim: o.dim,
