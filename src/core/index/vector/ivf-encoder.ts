@@ -78,14 +78,14 @@ export function createIvfEncoder(index: CentroidIndex): IvfEncoder {
   };
 }
 
-type IndexShape = Pick<CentroidList, "dim" | "paddedDim" | "exBits" | "metric">;
+type IndexParams = Pick<CentroidList, "dim" | "paddedDim" | "exBits" | "metric">;
 
-export function newBlockBuilder(index: IndexShape, clusterId: number, withVectors: boolean): ClusterBlockBuilder {
+export function newBlockBuilder(index: IndexParams, clusterId: number, withVectors: boolean): ClusterBlockBuilder {
   const { dim, paddedDim, exBits, metric } = index;
   return new ClusterBlockBuilder({ clusterId, dim, paddedDim, exBits, metric, withVectors });
 }
 
-export function newFragmentBuilder(index: IndexShape, withVectors: boolean): FragmentBuilder {
+export function newFragmentBuilder(index: IndexParams, withVectors: boolean): FragmentBuilder {
   const { dim, paddedDim, exBits, metric } = index;
   return new FragmentBuilder({ dim, paddedDim, exBits, metric, withVectors });
 }
