@@ -221,7 +221,7 @@ describe("vector kernels: TS reference == Wasm SIMD", () => {
     });
   }
 
-  it("nearest rows keep the first of exact ties and of rows too close for the int16 bound", () => {
+  it("nearest rows keep the first of exact ties and of rows too close for the quantized bound", () => {
     const dim = 128;
     const rng = createRng(3);
     const base = Float32Array.from({ length: dim }, () => rng.nextGaussian());

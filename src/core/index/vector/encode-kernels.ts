@@ -7,7 +7,7 @@
 import type { RabitqCoder, RotationKernel } from "./kernels.ts";
 
 /** Scales a RaBitQ coder tries per vector (the Wasm kernel keeps one in each f64x2 lane). */
-export const RABITQ_SCALES = 8;
+const RABITQ_SCALES = 8;
 
 export function createTsRotation(mult: Float64Array, paddedDim: number, h: number, scale: number): RotationKernel {
   const rounds = mult.length / paddedDim;

@@ -27,9 +27,19 @@ interface KernelExports {
     ex: number,
     stats: number,
   ): void;
-  quantizeRows(src: number, count: number, dim: number, dimPad: number, R: number, dst: number, stats: number, statRows: number): void;
-  dotI16Rows4(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
-  dotI16Rows(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  quantizeRows(
+    src: number,
+    count: number,
+    dim: number,
+    dimPad: number,
+    R: number,
+    wide: number,
+    dst: number,
+    stats: number,
+    statRows: number,
+  ): void;
+  dotI8Rows4(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  dotI8Rows(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
   nearestRow(
     mat: number,
     rows: number,
@@ -167,12 +177,13 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
   const matBytes = rows * dim * 4;
   const pQuery = HEAP_START + align16(matBytes);
   const pOut = pQuery + align16(BATCH * dim * 4);
-  // nearest()'s int16 copy of the rows and its scratch, reserved on its first call; the range is
-  // the finest that keeps int32 dot products exact (dimPad·R² < 2³¹), at most 2047
+  // nearest()'s int8 copy of the rows (a quarter of the matrix) and its scratch, reserved on its
+  // first call; queries are int16 with the finest range that keeps the int32 dot products exact
+  // (dimPad·127·R < 2³¹), at most 2047
   const dimPad = (dim + 7) & ~7;
-  const range = Math.min(2047, Math.floor(Math.sqrt((2 ** 31 - 1) / dimPad)));
+  const range = Math.min(2047, Math.floor((2 ** 31 - 1) / (127 * dimPad)));
   const pQmat = align16(pOut + BATCH * rows * 4);
-  const pRowStats = align16(pQmat + 2 * rows * dimPad);
+  const pRowStats = align16(pQmat + rows * dimPad);
   const pQq = align16(pRowStats + 32 * rows + 24);
   const pQStats = pQq + 2 * BATCH * dimPad;
   const pDots = pQStats + 32 * BATCH;
@@ -193,7 +204,7 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
   const quantize = (): void => {
     buf = arena.reserve(end - HEAP_START);
     views();
-    arena.ex.quantizeRows(HEAP_START, rows, dim, dimPad, range, pQmat, pRowStats, rows);
+    arena.ex.quantizeRows(HEAP_START, rows, dim, dimPad, 127, 0, pQmat, pRowStats, rows);
     // the maxima of ‖c‖², ‖c‖ and ‖c − ĉ‖ after the stats (NaN when a row is not finite)
     const st = new Float64Array(buf, pRowStats, 4 * rows + 3);
     [0, 2, 3].forEach((col, k) => {
@@ -228,9 +239,9 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
       for (let k = 0; k < count; ) {
         const n = Math.min(BATCH, count - k);
         qs.set(queries.subarray(k * dim, (k + n) * dim));
-        ex.quantizeRows(pQuery, n, dim, dimPad, range, pQq, pQStats, BATCH);
-        if (n === BATCH) ex.dotI16Rows4(pQmat, rows, dimPad, pQq, pDots);
-        else for (let j = 0; j < n; j++) ex.dotI16Rows(pQmat, rows, dimPad, pQq + 2 * j * dimPad, pDots + 4 * j * rows);
+        ex.quantizeRows(pQuery, n, dim, dimPad, range, 1, pQq, pQStats, BATCH);
+        if (n === BATCH) ex.dotI8Rows4(pQmat, rows, dimPad, pQq, pDots);
+        else for (let j = 0; j < n; j++) ex.dotI8Rows(pQmat, rows, dimPad, pQq + 2 * j * dimPad, pDots + 4 * j * rows);
         for (let j = 0; j < n; j++) {
           const pq = pQuery + 4 * j * dim;
           out[k + j] = ex.nearestRow(HEAP_START, rows, dim, pq, pQStats + 8 * j, BATCH, pRowStats, pDots + 4 * j * rows, pBound);

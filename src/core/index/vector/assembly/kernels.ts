@@ -373,30 +373,31 @@ function codePair(p: usize, t: v128, mk: v128): v128 {
   return v128.shuffle<i32>(lo, hi, 0, 1, 4, 5);
 }
 
-// Exact nearest rows without computing every f32 distance. Each row c and query x is quantized to
-// int16 (ĉ = s·q, s = max|c_i|/R); the exact integer ⟨q_x, q_c⟩ gives a rigorous lower bound on
-// the real ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩, since ⟨x, c⟩ = ⟨x̂, ĉ⟩ + ⟨x − x̂, c⟩ + ⟨x̂, c − ĉ⟩ ≤
-// s_x·s_c·⟨q_x, q_c⟩ + ‖x − x̂‖·‖c‖ + ‖x̂‖·‖c − ĉ‖. The f32 distance l2Rows computes is at least
+// Exact nearest rows without computing every f32 distance. Each row c is quantized to int8 and each
+// query x to int16 (ĉ = s·q, s = max|c_i|/R); the exact integer ⟨q_x, q_c⟩ gives a rigorous lower
+// bound on the real ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩, since ⟨x, c⟩ = ⟨x̂, ĉ⟩ + ⟨x − x̂, c⟩ +
+// ⟨x̂, c − ĉ⟩ ≤ s_x·s_c·⟨q_x, q_c⟩ + ‖x − x̂‖·‖c‖ + ‖x̂‖·‖c − ĉ‖. The f32 distance l2Rows computes is at least
 // (1 − γ) times the real one, γ = (⌈dim/4⌉ + 8)·2⁻²³ (twice the rounding bound of the lane sums),
 // so a row whose bound times (1 − γ) exceeds the best f32 distance found so far cannot be the
 // first minimum, and only the other rows (about one at 768-d) get their f32 distance.
 
-// Quantizes `count` rows of `dim` f32 at src to int16 rows of dimPad values at dst (zero-padded),
-// |q_i| ≤ R. Stats, structure of arrays at stats + k·8·statRows (k = 0..3), per row: ‖v‖², s,
-// ‖v‖, ‖v − s·q‖ (f64; their rounding is covered by nearestRow's margin). A row holding a NaN or an
-// infinity gets NaN stats (and zeros).
-export function quantizeRows(src: usize, count: i32, dim: i32, dimPad: i32, R: i32, dst: usize, stats: usize, statRows: i32): void {
+// Quantizes `count` rows of `dim` f32 at src to rows of dimPad int16 (wide) or int8 values at dst
+// (zero-padded), |q_i| ≤ R. Stats, structure of arrays at stats + k·8·statRows (k = 0..3), per
+// row: ‖v‖², s, ‖v‖, ‖v − s·q‖ (f64; their rounding is covered by nearestRow's margin). A row
+// holding a NaN or an infinity gets NaN stats (and zeros).
+export function quantizeRows(src: usize, count: i32, dim: i32, dimPad: i32, R: i32, wide: bool, dst: usize, stats: usize, statRows: i32): void {
   const dim4 = dim & ~3;
   const sStride = <usize>(statRows << 3);
+  const shift = wide ? 1 : 0;
   for (let r = 0; r < count; r++) {
     const row = src + <usize>r * <usize>(dim << 2);
-    const out = dst + <usize>r * <usize>(dimPad << 1);
+    const out = dst + <usize>r * <usize>(dimPad << shift);
     const st = stats + (<usize>r << 3);
     let mv = f32x4.splat(0);
     for (let i = 0; i < dim4; i += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(row + <usize>(i << 2))));
     let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     for (let i = dim4; i < dim; i++) m = max(m, abs(load<f32>(row + <usize>(i << 2))));
-    memory.fill(out, 0, <usize>(dimPad << 1));
+    memory.fill(out, 0, <usize>(dimPad << shift));
     if (!isFinite(m)) {
       for (let k: usize = 0; k < 4; k++) store<f64>(st + k * sStride, NaN);
       continue;
@@ -419,14 +420,17 @@ export function quantizeRows(src: usize, count: i32, dim: i32, dimPad: i32, R: i
       ss = f64x2.add(ss, f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
       ee = f64x2.add(ee, f64x2.add(f64x2.mul(elo, elo), f64x2.mul(ehi, ehi)));
       const q32 = v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(qlo), i32x4.trunc_sat_f64x2_s_zero(qhi), 0, 1, 4, 5);
-      v128.store64_lane(out + <usize>(i << 1), i16x8.narrow_i32x4_s(q32, q32), 0);
+      const q16 = i16x8.narrow_i32x4_s(q32, q32);
+      if (wide) v128.store64_lane(out + <usize>(i << 1), q16, 0);
+      else v128.store32_lane(out + <usize>i, i8x16.narrow_i16x8_s(q16, q16), 0);
     }
     let ssum = f64x2.extract_lane(ss, 0) + f64x2.extract_lane(ss, 1);
     let esum = f64x2.extract_lane(ee, 0) + f64x2.extract_lane(ee, 1);
     for (let i = dim4; i < dim; i++) {
       const v = <f64>load<f32>(row + <usize>(i << 2));
       const q = nearest(v * inv);
-      store<i16>(out + <usize>(i << 1), <i16>(<i32>q));
+      if (wide) store<i16>(out + <usize>(i << 1), <i16>(<i32>q));
+      else store<i8>(out + <usize>i, <i8>(<i32>q));
       const e = v - s * q;
       ssum += v * v;
       esum += e * e;
@@ -438,36 +442,39 @@ export function quantizeRows(src: usize, count: i32, dim: i32, dimPad: i32, R: i
   }
 }
 
-// out[k·rows + r] = ⟨q_k, row_r⟩ over int16 rows of dimPad values (dimPad % 8 == 0) for the 4
-// quantized queries at qq; exact while dimPad·R² < 2³¹ (the caller's choice of R). Two rows at a
-// time: each query load then serves two rows (measured fastest; three rows spill registers).
-export function dotI16Rows4(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
-  const stride = <usize>(dimPad << 1);
+// out[k·rows + r] = ⟨q_k, row_r⟩ over int8 rows of dimPad values (dimPad % 8 == 0) for the 4 int16
+// queries at qq; exact while dimPad·127·R < 2³¹ (the caller's choice of R). Two rows at a time:
+// each query load then serves two rows (measured fastest; three rows spill registers). Rows are
+// widened by the load (int8 rows: half the memory of int16 at the same speed).
+export function dotI8Rows4(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
+  const stride = <usize>dimPad;
+  const qStride = <usize>(dimPad << 1);
   const os = <usize>(rows << 2);
-  const q1 = qq + stride;
-  const q2 = qq + 2 * stride;
-  const q3 = qq + 3 * stride;
+  const q1 = qq + qStride;
+  const q2 = qq + 2 * qStride;
+  const q3 = qq + 3 * qStride;
   let r = 0;
   for (; r + 2 <= rows; r += 2) {
     const ra = qmat + <usize>r * stride;
     const rb = ra + stride;
     let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
     let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-    for (let i: usize = 0; i < stride; i += 16) {
-      const c = v128.load(ra + i);
-      const d = v128.load(rb + i);
-      let q = v128.load(qq + i);
+    for (let d: usize = 0; d < stride; d += 8) {
+      const c = v128.load8x8_s(ra + d);
+      const e = v128.load8x8_s(rb + d);
+      const o = d << 1;
+      let q = v128.load(qq + o);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(c, q));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(d, q));
-      q = v128.load(q1 + i);
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(e, q));
+      q = v128.load(q1 + o);
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(c, q));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(d, q));
-      q = v128.load(q2 + i);
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(e, q));
+      q = v128.load(q2 + o);
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(c, q));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(d, q));
-      q = v128.load(q3 + i);
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(e, q));
+      q = v128.load(q3 + o);
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(c, q));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(d, q));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(e, q));
     }
     const o = out + (<usize>r << 2);
     store<i32>(o, sumI32(a0));
@@ -479,16 +486,16 @@ export function dotI16Rows4(qmat: usize, rows: i32, dimPad: i32, qq: usize, out:
     store<i32>(o + 2 * os, sumI32(b2), 4);
     store<i32>(o + 3 * os, sumI32(b3), 4);
   }
-  for (let k: usize = 0; r < rows && k < 4; k++) dotI16Rows(qmat + <usize>r * stride, 1, dimPad, qq + k * stride, out + k * os + (<usize>r << 2));
+  for (let k: usize = 0; r < rows && k < 4; k++) dotI8Rows(qmat + <usize>r * stride, 1, dimPad, qq + k * qStride, out + k * os + (<usize>r << 2));
 }
 
-// dotI16Rows4 for one query.
-export function dotI16Rows(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
-  const stride = <usize>(dimPad << 1);
+// dotI8Rows4 for one query.
+export function dotI8Rows(qmat: usize, rows: i32, dimPad: i32, qq: usize, out: usize): void {
+  const stride = <usize>dimPad;
   for (let r = 0; r < rows; r++) {
     const row = qmat + <usize>r * stride;
     let a = i32x4.splat(0);
-    for (let i: usize = 0; i < stride; i += 16) a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(row + i), v128.load(qq + i)));
+    for (let d: usize = 0; d < stride; d += 8) a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load8x8_s(row + d), v128.load(qq + (d << 1))));
     store<i32>(out + (<usize>r << 2), sumI32(a));
   }
 }
