@@ -11,7 +11,7 @@
  * other work, so the manifest version it names is never written twice with different bytes.
  */
 import { type CentroidIndex, decodeCentroidList, encodeCentroidList, openCentroidIndex } from "../src/core/index/vector/centroid-list.ts";
-import type { ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
+import { CLUSTER_BLOCK_VERSION, type ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
 import { type ClusterBlockLocation, encodeClusterObject, readClusterBlocks } from "../src/core/index/vector/cluster-object.ts";
 import {
   type IndexDirectory,
@@ -27,7 +27,7 @@ import { SPLIT_FACTOR, liveMembers, mergeClusterBlocks, splitCluster } from "../
 import { pickClusters, takeBatch } from "../src/core/index/vector/maintenance-policy.ts";
 import type { VectorKernels } from "../src/core/index/vector/kernels.ts";
 import { DeadSet } from "../src/core/segment/dead-set.ts";
-import { type Manifest, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { type Manifest, type VectorIndexInfo, currentVectorIndex, encodeManifest } from "../src/core/segment/manifest.ts";
 import { SegmentReader } from "../src/core/segment/segment-reader.ts";
 import type { SegmentRow } from "../src/core/segment/segment-writer.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
@@ -156,7 +156,8 @@ export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
   const live = manifest.stats.rows - c.dead.inSegmentsCount();
   if (live < c.minRows) return false;
   const previous = manifest.vector_index;
-  if (previous && live < REBUILD_GROWTH * previous.calibrated_at) return false;
+  // an index of an older block format is rebuilt at once (queries search exactly meanwhile)
+  if (previous && currentVectorIndex(manifest) && live < REBUILD_GROWTH * previous.calibrated_at) return false;
   // The replaced index's cluster objects are garbage once the new one commits (its directory and
   // centroids are named by the manifest, so the commit finds those itself).
   const replaced = previous ? (await readDirectory(c.store, previous)).objects.map((o) => o.key) : [];
@@ -206,6 +207,7 @@ export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
       calibrated_at: built.stats.vectors,
       calibrated_nlist: dir.nlist,
       calibrated_nprobe: built.centroidList.nprobe,
+      block_format: CLUSTER_BLOCK_VERSION,
     },
   };
   await commitVector(c, { manifest: next, garbage: [...scratch, ...replaced, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
@@ -271,7 +273,7 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
  */
 export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<boolean> {
   const manifest = c.meta.manifest();
-  const info = manifest?.vector_index;
+  const info = manifest && currentVectorIndex(manifest);
   if (!manifest || !info) return false;
   const dir = await cache.directory(c.store, info);
   let index = await cache.centroids(c.store, info, c.kernels());

@@ -204,3 +204,44 @@ describe("vector index maintenance under many small flushes", () => {
     await expectManifestsComplete(t.id, ns);
   });
 });
+
+describe("vector index reads when cold", () => {
+  const ns = "ann-cold";
+  const dims = 768;
+  const rand = seededRandom(31);
+  const centres = Array.from({ length: 8 }, () => Array.from({ length: dims }, () => rand() * 2 - 1));
+  const next = () => centres[Math.floor(rand() * centres.length)].map((x) => Math.round((x + (rand() - 0.5) * 0.6) * 1e4) / 1e4);
+
+  it("waits on at most four storage round trips, reading a fraction of the index", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: dims, metric: "cosine" }, attributes: { g: "int" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    // 1,400 768-d entries with their vectors make a cluster object over 4 MiB: read by exact ranges.
+    for (let b = 0; b < 4; b++) {
+      const documents = Array.from({ length: 350 }, (_, i) => ({ id: b * 350 + i, vector: next(), attributes: { g: i % 7 } }));
+      expect((await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents })).status).toBe(200);
+    }
+    await drain(ns);
+    const m = await manifestOf(ns);
+    expect(m.vector_index?.block_format).toBe(2);
+    const dir = await directoryOf(ns);
+    expect(dir.objects).toHaveLength(1);
+    const q = next();
+    const exact = await ids(ns, { vector: q, top_k: 10, exact: true, include_attributes: false });
+    await api("POST", "/admin/cache/clear", "test-admin-token");
+    const cold = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10, include_attributes: ["g"] });
+    expect(cold.status, JSON.stringify(cold.body)).toBe(200);
+    const perf = cold.body.performance;
+    expect(perf.index_candidates).toBeGreaterThan(0);
+    expect(perf.storage_round_trips).toBeGreaterThanOrEqual(3);
+    expect(perf.storage_round_trips).toBeLessThanOrEqual(4);
+    // directory + centroids + footers | block heads | survivors' ex rows | their vectors and documents
+    expect(perf.cache.storage_bytes).toBeLessThan(dir.objects[0].bytes / 4);
+    const got = cold.body.results.map((r: any) => r.id);
+    expect(got.filter((id: number) => exact.includes(id)).length).toBeGreaterThanOrEqual(9);
+    for (const r of cold.body.results) expect(r.attributes).toEqual({ g: (r.id % 350) % 7 });
+    // the same query again is served by the isolate cache alone
+    const warm = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10, include_attributes: ["g"] });
+    expect(warm.body.results).toEqual(cold.body.results);
+    expect(warm.body.performance.storage_round_trips).toBe(0);
+  });
+});
