@@ -245,3 +245,40 @@ describe("vector index reads when cold", () => {
     expect(warm.body.performance.storage_round_trips).toBe(0);
   });
 });
+
+describe("vector index of an older block format", () => {
+  const ns = "ann-format";
+  const next = generator(41);
+
+  it("is searched exactly until the alarm rebuilds it in the current format", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "cosine" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: Array.from({ length: 1200 }, (_, i) => ({ id: i, vector: next() })) });
+    await drain(ns);
+    const built = await manifestOf(ns);
+    expect(built.vector_index?.block_format).toBe(2);
+    // what a manifest written before block format 2 looks like
+    await runInDurableObject(namespaceStub(t.id, ns), (_i, state) => {
+      const { block_format: _, ...old } = built.vector_index!;
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'manifest'", JSON.stringify({ ...built, vector_index: old }));
+    });
+    const q = next();
+    const exact = await ids(ns, { vector: q, top_k: 10, exact: true });
+    const before = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10 });
+    expect(before.body.performance.index_candidates).toBe(0);
+    expect(before.body.performance.exhaustive_search_count).toBe(1200);
+    expect(before.body.results.map((r: any) => r.id)).toEqual(exact);
+    // a write's flush adds no fragment to the old index; the alarm then rebuilds it
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: [{ id: 5000, vector: q }] });
+    await drain(ns);
+    const rebuilt = await manifestOf(ns);
+    expect(rebuilt.vector_index?.block_format).toBe(2);
+    expect(rebuilt.vector_index?.directory.key).not.toBe(built.vector_index!.directory.key);
+    expect(rebuilt.vector_index?.entries).toBe(1201);
+    const after = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10 });
+    expect(after.body.performance.index_candidates).toBeGreaterThan(0);
+    expect(after.body.results[0].id).toBe(5000);
+    await expectManifestsComplete(t.id, ns);
+    await expectNoUnnamedObjects(t.id, ns);
+  });
+});
