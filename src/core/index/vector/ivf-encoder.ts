@@ -125,7 +125,7 @@ export const ASSIGN_BATCH = 16;
 export function encodeDeltaFragment(
   index: CentroidIndex,
   records: Iterable<VectorRecord>,
-  opts: { withVectors?: boolean } = {},
+  opts: { withVectors?: boolean; onEncoded?: (seq: number, prepared: Float32Array, clusterId: number) => void } = {},
 ): { bytes: Uint8Array; locations: ClusterBlockLocation[] } {
   const withVectors = opts.withVectors ?? true;
   const enc = createIvfEncoder(index);
@@ -143,6 +143,7 @@ export function encodeDeltaFragment(
         builders.set(c, b);
       }
       enc.encodeInto(b, pending[k].seq, prepared[k], c);
+      opts.onEncoded?.(pending[k].seq, prepared[k], c);
     }
     pending.length = 0;
   };
