@@ -651,10 +651,10 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         // Background work yields to writers: it runs only while the WAL backlog is small.
         const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
-        // An index build runs a step per alarm; compaction and maintenance wait for it to commit.
+        // An index build runs a step per alarm; compaction waits for it to commit.
         let busy = calm() && (await buildVectorIndex(v));
         const building = buildInProgress(v) !== null;
-        while (!building && calm() && Date.now() < deadline && (await maintainVectorIndex(v, this.vectorCache))) busy = true;
+        while (calm() && Date.now() < deadline && (await maintainVectorIndex(v, this.vectorCache))) busy = true;
         let compacting = calm() && !building;
         while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;

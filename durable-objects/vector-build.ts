@@ -7,8 +7,9 @@
  *
  * While a job runs, flushes keep adding fragments to the current index (queries use it until the
  * commit), and the encode cursor also covers the segments those flushes add, so the new index holds
- * every version flushed before its commit. Compaction and index maintenance wait: the cursor walks
- * the manifest's segments, which only flushes may change meanwhile. Versions dead when the job
+ * every version flushed before its commit. Compaction waits: the cursor walks the manifest's
+ * segments, which only flushes may change meanwhile; maintenance of the current index goes on (it
+ * keeps the fragments flushes add from piling up under a long build). Versions dead when the job
  * started are left out; every later one is encoded, dead or not (DeadTable.indexRebuilt).
  */
 import { type CentroidIndex, decodeCentroidList, encodeCentroidList, openCentroidIndex } from "../src/core/index/vector/centroid-list.ts";
@@ -61,8 +62,11 @@ export interface BuildJob {
   progress: EncodeProgress;
   /** Next row group to encode: position in the manifest's segment list and row group in it. */
   cursor: { segment: number; rowGroup: number };
-  /** Scratch fragments; those before `merged` go through the merge, later ones stay delta blocks. */
-  fragments: (ObjectRef & { locations?: ClusterBlockLocation[] })[];
+  /**
+   * Scratch fragments (their blocks' places in the build_blocks table); those before `merged` go
+   * through the merge, later ones become delta blocks of the new index.
+   */
+  fragments: ObjectRef[];
   merged: number;
   /** Cluster ranges of the merge and the next one to merge. */
   ranges: [number, number][];
@@ -323,21 +327,36 @@ async function encodeStep(c: VectorContext, manifest: Manifest, job: BuildJob): 
   const ref = { key: vectorKey(refOf(c), `build-scratch-${n}`, job.startVersion, job.attempt, "evco"), bytes: fragment.bytes.byteLength };
   await c.store.put(ref.key, fragment.bytes);
   c.faults.hit("vector:build-encoded");
-  const late = job.phase === "finish";
   c.storage.transactionSync(() => {
-    // fragments that go through the merge are found by cluster; later ones keep their own table
-    if (!late) {
-      c.storage.sql.exec(
-        `INSERT INTO build_blocks (cluster, fragment, count, offset, scan_bytes, vector_bytes)
-         SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
-         FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
-        n,
-        JSON.stringify(fragment.locations.map((l) => [l.clusterId, l.count, l.offset, l.scanBytes, l.vectorBytes])),
-      );
-    }
-    setJob(c, { ...job, cursor, progress: pass.progress(), fragments: [...job.fragments, late ? { ...ref, locations: fragment.locations } : ref] });
+    c.storage.sql.exec(
+      `INSERT INTO build_blocks (cluster, fragment, count, offset, scan_bytes, vector_bytes)
+       SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
+       FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+      n,
+      JSON.stringify(fragment.locations.map((l) => [l.clusterId, l.count, l.offset, l.scanBytes, l.vectorBytes])),
+    );
+    setJob(c, { ...job, cursor, progress: pass.progress(), fragments: [...job.fragments, ref] });
   });
   return records.length;
+}
+
+/** The places of scratch fragments' blocks (build_blocks rows matching `where`), by fragment. */
+function blocksOf(c: VectorContext, where: string, ...args: number[]): Map<number, ClusterBlockLocation[]> {
+  const rows = c.storage.sql.exec<{ cluster: number; fragment: number; count: number; offset: number; scan_bytes: number; vector_bytes: number }>(
+    `SELECT * FROM build_blocks WHERE ${where} ORDER BY fragment, cluster`,
+    ...args,
+  );
+  const byFragment = new Map<number, ClusterBlockLocation[]>();
+  for (const r of rows) {
+    (byFragment.get(r.fragment) ?? byFragment.set(r.fragment, []).get(r.fragment)!).push({
+      clusterId: r.cluster,
+      count: r.count,
+      offset: r.offset,
+      scanBytes: r.scan_bytes,
+      vectorBytes: r.vector_bytes,
+    });
+  }
+  return byFragment;
 }
 
 /** Fixes the fragments and the cluster ranges the merge goes through. */
@@ -353,23 +372,9 @@ async function mergeStep(c: VectorContext, manifest: Manifest, job: BuildJob): P
   const o = buildOptions(manifest, c, job);
   const { index } = await jobIndex(c, job, o.dim);
   const [from, to] = job.ranges[job.nextRange];
-  const rows = c.storage.sql.exec<{ cluster: number; fragment: number; count: number; offset: number; scan_bytes: number; vector_bytes: number }>(
-    "SELECT * FROM build_blocks WHERE cluster >= ? AND cluster < ? ORDER BY fragment, cluster",
-    from,
-    to,
-  );
-  const byFragment = new Map<number, ClusterBlockLocation[]>();
+  const byFragment = blocksOf(c, "cluster >= ? AND cluster < ? AND fragment < ?", from, to, job.merged);
   let entries = 0;
-  for (const r of rows) {
-    (byFragment.get(r.fragment) ?? byFragment.set(r.fragment, []).get(r.fragment)!).push({
-      clusterId: r.cluster,
-      count: r.count,
-      offset: r.offset,
-      scanBytes: r.scan_bytes,
-      vectorBytes: r.vector_bytes,
-    });
-    entries += r.count;
-  }
+  for (const locs of byFragment.values()) for (const l of locs) entries += l.count;
   const fragments = [...byFragment].map(([f, locations]) => ({ reader: blobRangeReader(c.store, job.fragments[f].key, job.fragments[f].bytes), locations }));
   const written: BuildJob["objects"] = [];
   await mergeClusters(index, fragments, from, to, o, async (bytes, locations) => {
@@ -396,7 +401,7 @@ async function commitJob(c: VectorContext, manifest: Manifest, job: BuildJob): P
   await c.store.put(centroids.key, centroidListBytes);
   let dir: IndexDirectory = { nlist: centroidList.nlist, centroids, objects: [], blocks: [] };
   for (const obj of job.objects) dir = addObject(dir, { key: obj.key, bytes: obj.bytes }, obj.locations);
-  for (const f of job.fragments.slice(job.merged)) dir = addObject(dir, { key: f.key, bytes: f.bytes }, f.locations!);
+  for (const [f, locations] of blocksOf(c, "fragment >= ?", job.merged)) dir = addObject(dir, job.fragments[f], locations);
   // the replaced index's cluster objects become garbage once the new one commits (its directory
   // and centroids are named by the manifest, so the commit finds those itself)
   const replaced = manifest.vector_index ? (await readDirectory(c.store, manifest.vector_index)).objects.map((x) => x.key) : [];

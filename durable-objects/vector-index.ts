@@ -199,7 +199,7 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
 export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<boolean> {
   const manifest = c.meta.manifest();
   const info = manifest && currentVectorIndex(manifest);
-  if (!manifest || !info || c.meta.vectorBuild()) return false;
+  if (!manifest || !info) return false;
   const dir = await cache.directory(c.store, info);
   let index = await cache.centroids(c.store, info, c.kernels());
   const batch = takeBatch(pickClusters(dir, index.targetClusterSize), MAINTENANCE_BYTES);
