@@ -33,7 +33,8 @@ import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable, manifestObjects } from "./garbage.ts";
 import { type SweepContext, sweepDue, sweepOrphans } from "./orphan-sweep.ts";
-import { type VectorContext, VectorIndexCache, appendFlushFragment, buildVectorIndex, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { type VectorContext, VectorIndexCache, appendFlushFragment, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { type BuildStatus, buildInProgress, buildStatus, buildVectorIndex } from "./vector-build.ts";
 import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
 import type { WriteRequest, WriteRequestResult } from "./write-request.ts";
@@ -85,6 +86,8 @@ export interface NamespaceDescription {
     segments_per_tier: Record<string, number>;
     compaction: { pending: boolean; running: boolean; compactions: number };
     garbage: { objects: number; oldest_age_ms: number | null; orphans_deleted: number; last_orphan_sweep: number | null };
+    /** The vector index build in progress (null when none) and the last one committed. */
+    vector_build: { running: BuildStatus | null; last: BuildStatus | null };
   };
 }
 
@@ -327,6 +330,7 @@ export class NamespaceDO extends DurableObject<Env> {
           orphans_deleted: sweep.deleted,
           last_orphan_sweep: sweep.finished_at,
         },
+        vector_build: buildStatus(this.vectorContext()),
       };
       return description;
     });
@@ -497,6 +501,7 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.clearNamespace();
         this.garbage.clear();
         this.dead.clear();
+        this.ctx.storage.sql.exec("DELETE FROM build_blocks");
         this.meta.clearPendingVectorCommit();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
@@ -596,6 +601,8 @@ export class NamespaceDO extends DurableObject<Env> {
       kernels: vectorKernels,
       now: () => Date.now(),
       minRows: this.config.vectorIndexMinRows,
+      buildAlarmVectors: this.config.vectorBuildAlarmVectors,
+      buildBatchBytes: this.config.vectorBuildBatchBytes,
     };
   }
 
@@ -644,9 +651,11 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         // Background work yields to writers: it runs only while the WAL backlog is small.
         const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
+        // An index build runs a step per alarm; compaction waits for it to commit.
         let busy = calm() && (await buildVectorIndex(v));
+        const building = buildInProgress(v) !== null;
         while (calm() && Date.now() < deadline && (await maintainVectorIndex(v, this.vectorCache))) busy = true;
-        let compacting = calm();
+        let compacting = calm() && !building;
         while (compacting && Date.now() < deadline) compacting = await compactOnce(c);
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
         const cutoff = Date.now() - this.config.gcGraceMs;
@@ -656,7 +665,7 @@ export class NamespaceDO extends DurableObject<Env> {
         // Only when nothing is half-done (every object a pending step wrote is then referenced), and
         // only on alarms that run anyway: orphans come from interrupted background work, so a
         // namespace that stays idle has none to add and needs no standing alarm.
-        const settled = !this.meta.flushPlan() && !this.meta.compactionPlan() && !this.meta.pendingVectorCommit();
+        const settled = !this.meta.flushPlan() && !this.meta.compactionPlan() && !this.meta.pendingVectorCommit() && !building;
         if (settled && !more && sweepDue(this.meta.orphanSweep(), Date.now(), this.config.orphanSweepMs)) {
           more = await sweepOrphans(this.sweepContext());
         }

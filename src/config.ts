@@ -31,6 +31,10 @@ export interface EngineConfig {
   compactionDeadRatio: number;
   /** Live vectors a namespace needs before it gets an approximate (IVF) index. */
   vectorIndexMinRows: number;
+  /** Vectors an index build encodes (or merges) per alarm: bounds the alarm's CPU time. */
+  vectorBuildAlarmVectors: number;
+  /** Encoded bytes of one scratch fragment of an index build (bounds a build step's memory). */
+  vectorBuildBatchBytes: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -48,6 +52,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   compactionMaxSegmentRows: 250_000,
   compactionDeadRatio: 0.5,
   vectorIndexMinRows: 5000,
+  vectorBuildAlarmVectors: 16_384,
+  vectorBuildBatchBytes: 8 << 20,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -65,6 +71,8 @@ const VARS: Record<keyof EngineConfig, string> = {
   compactionMaxSegmentRows: "ELACSYM_COMPACTION_MAX_SEGMENT_ROWS",
   compactionDeadRatio: "ELACSYM_COMPACTION_DEAD_RATIO",
   vectorIndexMinRows: "ELACSYM_VECTOR_INDEX_MIN_ROWS",
+  vectorBuildAlarmVectors: "ELACSYM_VECTOR_BUILD_ALARM_VECTORS",
+  vectorBuildBatchBytes: "ELACSYM_VECTOR_BUILD_BATCH_BYTES",
 };
 
 export function readConfig(env: object): EngineConfig {

@@ -45,7 +45,7 @@ export function estimateAll(
   tsKernels.binaryDot4(block.code1, n, P / 8, cq.planes4, ip4);
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const ipU = new Int32Array(n);
-  tsKernels.codeDotU8(block.code1, block.ex, exBits, P / 8, all, n, cq.q8, cq.q8Planes, ipU);
+  tsKernels.codeDotU8(block.code1, block.ex!, exBits, P / 8, all, n, cq.q8, cq.q8Planes, ipU);
   const out: Estimates = { truth: [], est1: [], bound1: [], estEx: [] };
   for (let e = 0; e < n; e++) {
     out.truth.push(preparedDistance(q, data[e], metric));

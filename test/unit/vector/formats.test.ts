@@ -55,7 +55,7 @@ describe("cluster block", () => {
     expect(b.seqs[0]).toBe(7000);
     expect(b.seqs[1]).toBe(7001 + 2 ** 52);
     expect(b.code1.length).toBe(33 * 16);
-    expect(b.ex.length).toBe(33 * 16 * 3);
+    expect(b.ex!.length).toBe(33 * 16 * 3);
     expect(b.vectors?.length).toBe(33 * 100);
     // re-encoding the decoded entries yields identical bytes
     const again = new ClusterBlockBuilder({ clusterId: 7, dim: 100, paddedDim: 128, exBits: 3, metric: "euclidean_squared", withVectors: true });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../../src/core/errors.ts";
 import { type VectorMetric, prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
+import type { ClusterBlock } from "../../../src/core/index/vector/cluster-block.ts";
+import { type ClusterBlockLocation, readBlockExRows, readClusterBlockHead, readClusterObjectTable } from "../../../src/core/index/vector/cluster-object.ts";
 import { searchIvf } from "../../../src/core/index/vector/ivf-search.ts";
+import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
 import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
 import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
@@ -108,6 +111,46 @@ describe("IVF search semantics", async () => {
     await expect(searchIvf({ ...base, query: new Float32Array(dim + 1), k: 10 })).rejects.toThrow(/dimensions/);
     await expect(searchIvf({ ...base, query: queries[0], k: 0 })).rejects.toThrow(InvalidArgumentError);
   });
+});
+
+describe("IVF search over block heads", async () => {
+  // the 1-bit bound tightens with the dimension: at 384-d few entries survive it
+  const dim = 384;
+  const { data, queries, records } = dataset(4000, dim, "cosine", 8, 5);
+  const idx = await buildMemoryIndex(records, { dim, metric: "cosine", kernels, nlist: 8 });
+
+  it("reads only the survivors' ex rows when blocks come as heads, with the same results", async () => {
+    // the heads of every block, and a reader of their ex rows from the stored objects
+    const heads = new Map<number, ClusterBlock[]>();
+    const source = new Map<ClusterBlock, { bytes: Uint8Array; loc: ClusterBlockLocation }>();
+    for (const bytes of idx.objects.values()) {
+      const reader = memoryRangeReader(bytes);
+      for (const loc of await readClusterObjectTable(reader)) {
+        const head = await readClusterBlockHead(reader, loc, idx.index.paddedDim);
+        expect(head.ex).toBeNull();
+        heads.set(loc.clusterId, [...(heads.get(loc.clusterId) ?? []), head]);
+        source.set(head, { bytes, loc });
+      }
+    }
+    let rowsRead = 0;
+    const readExRows = async (block: ClusterBlock, entries: readonly number[]) => {
+      rowsRead += entries.length;
+      const { bytes, loc } = source.get(block)!;
+      return readBlockExRows(memoryRangeReader(bytes), loc, block, entries);
+    };
+    // heads carry no vectors: the rerank takes them from the data in both searches
+    const rerank = { fetchVectors: async (cands: { seq: number }[]) => cands.map((c) => data[c.seq]) };
+    for (const q of queries.slice(0, 8)) {
+      rowsRead = 0;
+      const full = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, rerank, nprobe: 4 });
+      const split = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: async (c) => heads.get(c) ?? [], readExRows, rerank, nprobe: 4 });
+      expect(split.results).toEqual(full.results);
+      expect(rowsRead).toBe(split.stats.candidatesRefined);
+      expect(rowsRead).toBeLessThan(split.stats.candidatesScanned / 4);
+    }
+    await expect(searchIvf({ query: queries[0], k: 10, centroids: idx.index, readCluster: async (c) => heads.get(c) ?? [] })).rejects.toThrow(/ex rows/);
+  });
+
 });
 
 describe("TS and Wasm kernels through the whole pipeline", () => {

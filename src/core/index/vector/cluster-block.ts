@@ -4,11 +4,15 @@
  * bytes and the in-memory view (ClusterBlock); not how blocks are grouped into objects
  * (cluster-object.ts) nor how entries are encoded (rabitq-encoder.ts).
  *
+ * A query reads a block in two steps: the head (seqs, 1-bit codes and factors: ~128 B per entry
+ * at 768-d) of every probed block, then only the extra-bit rows of the few entries whose 1-bit
+ * bound survives (the ex rows are ~4× the head). So the head comes first and has its own checksum.
+ *
  * Scan part (little-endian; every section starts 16-byte aligned from the block start, so typed
  * arrays and v128 loads can view it in place):
  *
  *   0      4   magic "EVCB"
- *   4      2   format version (1)
+ *   4      2   format version (2)
  *   6      2   flags: bit 0 = vectors part present
  *   8      4   clusterId
  *   12     4   n (entries)
@@ -18,16 +22,18 @@
  *   32     8n  seq: float64[n] (unsigned integers < 2^53, the join key to documents)
  *   a16   Pn/8 code1: n sign-bit codes of P/8 bytes
  *   a16   24n  factors: float32 columns add | rescale1 | error1 | rescaleEx | popcount | sumU
- *   a16  bPn/8 ex: per entry b bit planes of P/8 bytes
- *   a16   16   footer: crc32 of bytes [0, footer) | u32 0 | u32 0 | magic "EVCB"
+ *   a16   16   head footer: crc32 of bytes [0, here) | u32 headBytes | u32 0 | magic "EVCH"
+ *   --- ex part (at headBytes, which depends on n and P only) ---
+ *   0    bPn/8 ex rows: per entry b bit planes of P/8 bytes (plane j = bit j of the ex codes)
+ *   a16   16   footer: crc32 of the ex rows | u32 n | u32 row bytes (bP/8) | magic "EVCB"
  *
  * Vectors part (at scanBytes, present when flag bit 0 is set):
  *
  *   0     4nD  vectors: float32[n][D], as stored (unit length under cosine), in entry order
  *   a16   16   footer: crc32 of the vectors bytes | u32 n | u32 D | magic "EVCV"
  *
- * The vectors part has its own checksum because it is read separately; single rows fetched for a
- * rerank cannot be verified (their bytes are a slice of a checked object in the common case).
+ * Single ex rows or vector rows read on their own cannot be verified (they are slices of a
+ * checked object in the common case); whole parts always are.
  */
 
 import { crc32 } from "../../codec/crc32.ts";
@@ -38,7 +44,8 @@ import type { FactorColumns } from "./rabitq-query.ts";
 
 export const CLUSTER_BLOCK_MAGIC = 0x42435645; // "EVCB"
 export const CLUSTER_VECTORS_MAGIC = 0x56435645; // "EVCV"
-export const CLUSTER_BLOCK_VERSION = 1;
+export const CLUSTER_HEAD_MAGIC = 0x48435645; // "EVCH"
+export const CLUSTER_BLOCK_VERSION = 2;
 const HEADER_BYTES = 32;
 const FOOTER_BYTES = 16;
 const MAX_SEQ = 2 ** 53;
@@ -53,11 +60,14 @@ export interface ClusterBlock {
   readonly seqs: Float64Array;
   readonly code1: Uint8Array;
   readonly factors: FactorColumns;
-  readonly ex: Uint8Array;
+  /** Extra-bit rows (count × exBits·P/8), or null when only the head was decoded. */
+  readonly ex: Uint8Array | null;
   /** Whether the block was written with a vectors part. */
   readonly hasVectors: boolean;
   /** Full-precision vectors (count × dim) when the decoded bytes included the vectors part. */
   readonly vectors: Float32Array | null;
+  /** Bytes of the head (header, seqs, 1-bit codes, factors, head footer); the ex part starts here. */
+  readonly headBytes: number;
   readonly scanBytes: number;
   readonly vectorBytes: number;
 }
@@ -66,6 +76,7 @@ interface Layout {
   seq: number;
   code1: number;
   factors: number;
+  headFooter: number;
   ex: number;
   footer: number;
   scanBytes: number;
@@ -79,11 +90,24 @@ function layout(n: number, dim: number, paddedDim: number, exBits: number, withV
   const seq = HEADER_BYTES;
   const code1 = a16(seq + 8 * n);
   const factors = a16(code1 + codeBytes * n);
-  const ex = a16(factors + 4 * FACTOR_COUNT * n);
+  const headFooter = a16(factors + 4 * FACTOR_COUNT * n);
+  const ex = headFooter + FOOTER_BYTES;
   const footer = a16(ex + exBits * codeBytes * n);
   const scanBytes = footer + FOOTER_BYTES;
   const vectorBytes = withVectors ? a16(4 * n * dim) + FOOTER_BYTES : 0;
-  return { seq, code1, factors, ex, footer, scanBytes, vectorBytes };
+  return { seq, code1, factors, headFooter, ex, footer, scanBytes, vectorBytes };
+}
+
+/** Bytes of a block's head: a query reads [offset, offset + headBytes) of each probed block. */
+export function blockHeadBytes(count: number, paddedDim: number): number {
+  return layout(count, 0, paddedDim, 0, false).ex;
+}
+
+/** Byte range of entry `e`'s ex row, relative to the block start. */
+export function exRowRange(count: number, paddedDim: number, exBits: number, e: number): [number, number] {
+  const row = exBits * (paddedDim >> 3);
+  const start = blockHeadBytes(count, paddedDim) + e * row;
+  return [start, start + row];
 }
 
 /** The parameters every block of an index shares. */
@@ -163,7 +187,12 @@ export function writeClusterBlock(
     const o = (rows === null ? j : rows[j]) * FACTOR_COUNT;
     for (let f = 0; f < FACTOR_COUNT; f++) factors[f * n + j] = cols.factors[o + f];
   }
-  dv.setUint32(L.footer, crc32(out.subarray(at, at + L.footer)), true);
+  dv.setUint32(L.headFooter, crc32(out.subarray(at, at + L.headFooter)), true);
+  dv.setUint32(L.headFooter + 4, L.ex, true);
+  dv.setUint32(L.headFooter + 12, CLUSTER_HEAD_MAGIC, true);
+  dv.setUint32(L.footer, crc32(out.subarray(at + L.ex, at + L.ex + n * xb)), true);
+  dv.setUint32(L.footer + 4, n, true);
+  dv.setUint32(L.footer + 8, xb, true);
   dv.setUint32(L.footer + 12, CLUSTER_BLOCK_MAGIC, true);
   if (withVectors) {
     const v0 = at + L.scanBytes;
@@ -247,13 +276,16 @@ export class EntryStore implements BlockShape, EntryColumns {
         `cluster-block: cannot merge a block of P=${block.paddedDim} b=${block.exBits} into P=${this.paddedDim} b=${this.exBits}`,
       );
     }
+    if (block.ex === null && this.exBits > 0) {
+      throw new InvalidArgumentError(`cluster-block: entries of cluster ${block.clusterId} were decoded without their ex rows`);
+    }
     if (this.n === this.cap) this.grow();
     const i = this.n++;
     const cb = this.codeBytes;
     const xb = cb * this.exBits;
     this.seqs[i] = block.seqs[e];
     this.code1.set(block.code1.subarray(e * cb, (e + 1) * cb), i * cb);
-    this.ex.set(block.ex.subarray(e * xb, (e + 1) * xb), i * xb);
+    if (block.ex) this.ex.set(block.ex.subarray(e * xb, (e + 1) * xb), i * xb);
     const f = block.factors;
     const o = i * FACTOR_COUNT;
     this.factors[o] = f.add[e];
@@ -304,8 +336,9 @@ export interface DecodeBlockOptions {
 }
 
 /**
- * Decodes a block from its scan part alone, or scan part + vectors part. Views the bytes in place
- * when they are 16-byte aligned (copies otherwise).
+ * Decodes a block from its head alone (ex = null), its scan part (head + ex rows), or scan part +
+ * vectors part, verifying every part it is given. Views the bytes in place when they are 16-byte
+ * aligned (copies otherwise).
  */
 export function decodeClusterBlock(input: Uint8Array | ArrayBuffer, opts: DecodeBlockOptions = {}): ClusterBlock {
   let bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
@@ -333,36 +366,35 @@ export function decodeClusterBlock(input: Uint8Array | ArrayBuffer, opts: Decode
   const vectorBytes = dv.getUint32(28, true);
   const hasVectors = (flags & 1) === 1;
   const L = layout(n, dim, paddedDim, exBits, hasVectors);
-  if (L.scanBytes !== scanBytes || L.vectorBytes !== vectorBytes || bytes.byteLength < scanBytes) {
+  if (L.scanBytes !== scanBytes || L.vectorBytes !== vectorBytes || bytes.byteLength < L.ex) {
     throw new DataCorruptionError(
       `cluster-block: cluster ${clusterId} header sizes (scan ${scanBytes}, vectors ${vectorBytes}) do not match n=${n} (got ${bytes.byteLength} bytes)`,
     );
   }
   const verify = opts.verify ?? true;
-  if (verify) {
-    const want = dv.getUint32(L.footer, true);
-    const got = crc32(bytes.subarray(0, L.footer));
-    if (want !== got || dv.getUint32(L.footer + 12, true) !== CLUSTER_BLOCK_MAGIC) {
-      throw new DataCorruptionError(`cluster-block: crc mismatch in cluster ${clusterId} (expected ${want}, got ${got})`);
+  const check = (from: number, to: number, footer: number, want: number, part: string): void => {
+    if (!verify) return;
+    const stored = dv.getUint32(footer, true);
+    const got = crc32(bytes.subarray(from, to));
+    if (stored !== got || dv.getUint32(footer + 12, true) !== want) {
+      throw new DataCorruptionError(`cluster-block: ${part} crc mismatch in cluster ${clusterId} (expected ${stored}, got ${got})`);
     }
-  }
+  };
+  check(0, L.headFooter, L.headFooter, CLUSTER_HEAD_MAGIC, "head");
   const buf = bytes.buffer;
   const o = bytes.byteOffset;
   const codeBytes = paddedDim >> 3;
   const col = (f: number): Float32Array => new Float32Array(buf, o + L.factors + 4 * f * n, n);
+  const exLen = n * codeBytes * exBits;
+  let ex: Uint8Array | null = null;
+  if (bytes.byteLength >= scanBytes) {
+    check(L.ex, L.ex + exLen, L.footer, CLUSTER_BLOCK_MAGIC, "ex rows");
+    ex = new Uint8Array(buf, o + L.ex, exLen);
+  }
   let vectors: Float32Array | null = null;
   if (hasVectors && bytes.byteLength >= scanBytes + vectorBytes) {
     const v0 = scanBytes;
-    if (verify) {
-      const vf = v0 + vectorBytes - FOOTER_BYTES;
-      const want = dv.getUint32(vf, true);
-      const got = crc32(bytes.subarray(v0, v0 + 4 * n * dim));
-      if (want !== got || dv.getUint32(vf + 12, true) !== CLUSTER_VECTORS_MAGIC) {
-        throw new DataCorruptionError(
-          `cluster-block: vectors crc mismatch in cluster ${clusterId} (expected ${want}, got ${got})`,
-        );
-      }
-    }
+    check(v0, v0 + 4 * n * dim, v0 + vectorBytes - FOOTER_BYTES, CLUSTER_VECTORS_MAGIC, "vectors");
     vectors = new Float32Array(buf, o + v0, n * dim);
   }
   return {
@@ -382,9 +414,10 @@ export function decodeClusterBlock(input: Uint8Array | ArrayBuffer, opts: Decode
       popcount: col(4),
       sumU: col(5),
     },
-    ex: new Uint8Array(buf, o + L.ex, n * codeBytes * exBits),
+    ex,
     hasVectors,
     vectors,
+    headBytes: L.ex,
     scanBytes,
     vectorBytes,
   };

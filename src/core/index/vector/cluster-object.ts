@@ -23,8 +23,10 @@ import {
   type ClusterBlock,
   type DecodeBlockOptions,
   EntryStore,
+  blockHeadBytes,
   clusterBlockSizes,
   decodeClusterBlock,
+  exRowRange,
   writeClusterBlock,
 } from "./cluster-block.ts";
 import type { EntryCode } from "./rabitq-encoder.ts";
@@ -203,6 +205,49 @@ export async function readClusterBlock(
   opts: DecodeBlockOptions & { withVectors?: boolean } = {},
 ): Promise<ClusterBlock> {
   return decodeAt(new Uint8Array(await reader.slice(loc.offset, blockEnd(loc, opts))), loc, opts);
+}
+
+/** Reads and decodes one block's head only (seqs, 1-bit codes, factors): the first step of a query. */
+export async function readClusterBlockHead(reader: RangeReader, loc: ClusterBlockLocation, paddedDim: number, opts: DecodeBlockOptions = {}): Promise<ClusterBlock> {
+  const end = loc.offset + blockHeadBytes(loc.count, paddedDim);
+  return decodeAt(new Uint8Array(await reader.slice(loc.offset, end)), loc, opts);
+}
+
+/** Rows this close (in bytes) are read with one range: a small gap costs less than another read. */
+const EX_ROW_GAP_BYTES = 2048;
+
+/**
+ * Reads the ex rows of some entries of a block (the survivors of a query's 1-bit pass), nearby
+ * rows with one range read each. Returns the rows concatenated in the order of `entries`.
+ */
+export async function readBlockExRows(
+  reader: RangeReader,
+  loc: ClusterBlockLocation,
+  block: Pick<ClusterBlock, "count" | "paddedDim" | "exBits">,
+  entries: readonly number[],
+): Promise<Uint8Array> {
+  const rowBytes = block.exBits * (block.paddedDim >> 3);
+  const out = new Uint8Array(entries.length * rowBytes);
+  const order = entries.map((e, i) => [e, i] as const).sort((a, b) => a[0] - b[0]);
+  const reads: Promise<void>[] = [];
+  for (let s = 0; s < order.length; ) {
+    let t = s;
+    while (t + 1 < order.length && (order[t + 1][0] - order[t][0] - 1) * rowBytes <= EX_ROW_GAP_BYTES) t++;
+    const first = order[s][0];
+    const last = order[t][0];
+    if (first < 0 || last >= block.count) throw new InvalidArgumentError(`cluster-object: entry ${last} out of range`);
+    const start = loc.offset + exRowRange(block.count, block.paddedDim, block.exBits, first)[0];
+    const group = order.slice(s, t + 1);
+    reads.push(
+      reader.slice(start, start + (last - first + 1) * rowBytes).then((buf) => {
+        const run = new Uint8Array(buf);
+        for (const [e, i] of group) out.set(run.subarray((e - first) * rowBytes, (e - first + 1) * rowBytes), i * rowBytes);
+      }),
+    );
+    s = t + 1;
+  }
+  await Promise.all(reads);
+  return out;
 }
 
 /** Blocks of one object whose gap is at most this are fetched by one range read. */

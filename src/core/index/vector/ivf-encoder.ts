@@ -100,7 +100,7 @@ export const ASSIGN_BATCH = 16;
 export function encodeDeltaFragment(
   index: CentroidIndex,
   records: Iterable<VectorRecord>,
-  opts: { withVectors?: boolean } = {},
+  opts: { withVectors?: boolean; onEncoded?: (seq: number, prepared: Float32Array, clusterId: number) => void } = {},
 ): { bytes: Uint8Array; locations: ClusterBlockLocation[] } {
   const enc = createIvfEncoder(index);
   const fragment = newFragmentBuilder(index, opts.withVectors ?? true);
@@ -111,6 +111,7 @@ export function encodeDeltaFragment(
     enc.assignBatch(prepared, clusters);
     for (let k = 0; k < pending.length; k++) {
       fragment.addTo(clusters[k], pending[k].seq, enc.encode(prepared[k], clusters[k]), prepared[k]);
+      opts.onEncoded?.(pending[k].seq, prepared[k], clusters[k]);
     }
     pending.length = 0;
   };
