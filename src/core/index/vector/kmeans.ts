@@ -27,10 +27,6 @@ export interface KMeansResult {
   sizes: Uint32Array;
 }
 
-export function trainKMeans(data: Float32Array, n: number, dim: number, k: number, opts: KMeansOptions): KMeansResult {
-  return trainKMeansOn(opts.kernels.createMatrix(data, n, dim), k, opts);
-}
-
 /**
  * k-means over the rows of a resident matrix (the caller may drop its own copy of the sample once
  * the matrix exists: the build's memory budget counts the sample once). `kernels` makes each
