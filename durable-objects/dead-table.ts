@@ -34,6 +34,11 @@ export class DeadTable {
     return this.seqs("segs = 1 AND seq BETWEEN ? AND ? AND since <= ?", min, max, version);
   }
 
+  /** Versions published dead by manifest `version` (what an index build started then leaves out). */
+  diedBy(version: number): Float64Array {
+    return this.seqs("since <= ?", version);
+  }
+
   /** Every version still held somewhere: the full deletion file. */
   all(): Float64Array {
     return this.seqs("1");
@@ -65,9 +70,12 @@ export class DeadTable {
     this.sql.exec("DELETE FROM dead WHERE segs = 0 AND idx = 0");
   }
 
-  /** A freshly built index holds no version that was dead before the build's snapshot. */
-  indexRebuilt(snapshotVersion: number): void {
-    this.sql.exec("UPDATE dead SET idx = 0 WHERE since <= ?", snapshotVersion);
+  /**
+   * A freshly built index holds no version that was dead at the build's start and every version
+   * that died since (the build encodes every version flushed after its start, dead or not).
+   */
+  indexRebuilt(startVersion: number): void {
+    this.sql.exec("UPDATE dead SET idx = CASE WHEN since <= ? THEN 0 ELSE 1 END", startVersion);
     this.sql.exec("DELETE FROM dead WHERE segs = 0 AND idx = 0");
   }
 

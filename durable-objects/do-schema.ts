@@ -28,6 +28,15 @@ export const DDL = [
   `CREATE TABLE IF NOT EXISTS index_drops (seq INTEGER PRIMARY KEY)`,
   // Dead versions still held by segments (segs) or the vector index (idx); see dead-table.ts.
   `CREATE TABLE IF NOT EXISTS dead (seq INTEGER PRIMARY KEY, segs INTEGER NOT NULL, idx INTEGER NOT NULL, since INTEGER NOT NULL)`,
+  // Where each cluster's block sits in each scratch fragment of the index build in progress.
+  `CREATE TABLE IF NOT EXISTS build_blocks (
+     cluster INTEGER NOT NULL,
+     fragment INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     offset INTEGER NOT NULL,
+     scan_bytes INTEGER NOT NULL,
+     vector_bytes INTEGER NOT NULL,
+     PRIMARY KEY (cluster, fragment)) WITHOUT ROWID`,
   // Objects no manifest references any more, deleted once older than the grace period.
   `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID`,
 ];

@@ -19,7 +19,10 @@ export type FaultPoint =
   | "compaction:before-commit"
   | "gc:after-delete"
   | "vector:before-manifest"
-  | "vector:before-commit";
+  | "vector:before-commit"
+  | "vector:build-started"
+  | "vector:build-encoded"
+  | "vector:build-merged";
 
 export class Faults {
   private readonly points = new Set<string>();
@@ -32,6 +35,11 @@ export class Faults {
 
   failNextPut(keyContains: string): void {
     this.failPuts.push(keyContains);
+  }
+
+  /** Faults armed that have not fired yet. */
+  get pending(): number {
+    return this.points.size + this.failPuts.length;
   }
 
   clear(): void {

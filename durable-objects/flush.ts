@@ -5,7 +5,7 @@
  * keys with the same bytes and commits once.
  */
 import { encodeDeletes } from "../src/core/segment/deletes-file.ts";
-import { type Manifest, type SegmentInfo, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
+import { type Manifest, type SegmentInfo, type VectorIndexInfo, currentVectorIndex, encodeManifest } from "../src/core/segment/manifest.ts";
 import { type SegmentRow, SegmentWriter, attributesPresent, buildFullTextIndex } from "../src/core/segment/segment-writer.ts";
 import type { Memtable } from "../src/core/wal/memtable.ts";
 import { resolveSlice } from "../src/core/wal/resolve-slice.ts";
@@ -104,7 +104,8 @@ export async function flushOnce(c: FlushContext, limits: FlushLimits): Promise<F
     }
     next.segments.push(info);
     next.stats.rows += written.rows;
-    if (current.vector_index) next.vector_index = await c.vectorFragment(current.vector_index, plan.version, rows, timer);
+    const index = currentVectorIndex(current);
+    if (index) next.vector_index = await c.vectorFragment(index, plan.version, rows, timer);
   }
   c.faults.hit("flush:after-segment");
 

@@ -150,6 +150,24 @@ export class MetaStore {
     this.remove("vector_commit");
   }
 
+  /** The vector index build in progress (durable-objects/vector-build.ts), if any. */
+  vectorBuild<T>(): T | null {
+    return this.get<T>("vector_build");
+  }
+  setVectorBuild(job: unknown): void {
+    this.set("vector_build", job);
+  }
+  clearVectorBuild(): void {
+    this.remove("vector_build");
+  }
+  /** What the last committed build was (kept for the namespace's description). */
+  lastVectorBuild<T>(): T | null {
+    return this.get<T>("vector_build_last");
+  }
+  setLastVectorBuild(status: unknown): void {
+    this.set("vector_build_last", status);
+  }
+
   corruption(): string | null {
     return this.get<string>("corruption");
   }

@@ -36,7 +36,8 @@ import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable, manifestObjects } from "./garbage.ts";
 import { type SweepContext, sweepDue, sweepOrphans } from "./orphan-sweep.ts";
-import { type VectorContext, VectorIndexCache, appendFlushFragment, buildVectorIndex, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { type VectorContext, VectorIndexCache, appendFlushFragment, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { type BuildStatus, buildInProgress, buildStatus, buildVectorIndex } from "./vector-build.ts";
 import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
 import type { WriteRequest, WriteRequestResult } from "./write-request.ts";
@@ -91,6 +92,8 @@ export interface NamespaceDescription {
     segments_per_tier: Record<string, number>;
     compaction: { pending: boolean; running: boolean; compactions: number };
     garbage: { objects: number; oldest_age_ms: number | null; orphans_deleted: number; last_orphan_sweep: number | null };
+    /** The vector index build in progress (null when none) and the last one committed. */
+    vector_build: { running: BuildStatus | null; last: BuildStatus | null };
   };
 }
 
@@ -156,6 +159,7 @@ export class NamespaceDO extends DurableObject<Env> {
   /** When the alarm is set for (null: not set by this instance since it started or last ran). */
   private alarmAt: number | null = null;
   private flushRun: Promise<FlushOutcome | null> | null = null;
+  private alarmRun: Promise<void> | null = null;
   private corruption: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -338,6 +342,7 @@ export class NamespaceDO extends DurableObject<Env> {
           orphans_deleted: sweep.deleted,
           last_orphan_sweep: sweep.finished_at,
         },
+        vector_build: buildStatus(this.vectorContext()),
       };
       return description;
     });
@@ -517,6 +522,7 @@ export class NamespaceDO extends DurableObject<Env> {
         this.meta.clearNamespace();
         this.garbage.clear();
         this.dead.clear();
+        this.ctx.storage.sql.exec("DELETE FROM build_blocks");
         this.meta.clearPendingVectorCommit();
         this.meta.setPurges([...this.meta.purges(), prefix]);
       });
@@ -616,6 +622,8 @@ export class NamespaceDO extends DurableObject<Env> {
       kernels: vectorKernels,
       now: () => Date.now(),
       minRows: this.config.vectorIndexMinRows,
+      buildAlarmVectors: this.config.vectorBuildAlarmVectors,
+      buildBatchBytes: this.config.vectorBuildBatchBytes,
     };
   }
 
@@ -683,6 +691,19 @@ export class NamespaceDO extends DurableObject<Env> {
    * finish a compaction's commit, flush the WAL, compact, collect garbage past its grace period.
    */
   override async alarm(): Promise<void> {
+    // One background run at a time: the runtime never overlaps alarms, but a test harness running
+    // an alarm by hand can start one while the runtime's is awaiting storage, and two compactions
+    // or index steps interleaving would plan from each other's stale manifests.
+    while (this.alarmRun) await this.alarmRun;
+    const run = this.runAlarm();
+    this.alarmRun = run.catch(() => {}).finally(() => {
+      if (this.alarmRun === settled) this.alarmRun = null;
+    });
+    const settled = this.alarmRun;
+    return run;
+  }
+
+  private async runAlarm(): Promise<void> {
     this.alarmAt = null;
     const deadline = Date.now() + ALARM_BUDGET_MS;
     let more = await this.purgeSome(deadline);
@@ -698,12 +719,14 @@ export class NamespaceDO extends DurableObject<Env> {
         }
         // Background work yields to writers: it runs only while the WAL backlog is small.
         const calm = () => (this.meta.state()?.wal_bytes ?? 0) <= this.config.walMaxBytes / 2;
+        // An index build runs a step per alarm; compaction waits for it to commit.
         let busy = calm() && (await this.timed("index-build", () => buildVectorIndex(v)));
+        const building = buildInProgress(v) !== null;
         // Maintenance always finds work while writes keep coming (every flush adds delta blocks):
         // it gets half of what is left of the budget, so compaction is not starved behind it.
         const maintenanceUntil = Date.now() + (deadline - Date.now()) / 2;
         while (calm() && Date.now() < maintenanceUntil && (await this.timed("index-maintenance", () => maintainVectorIndex(v, this.vectorCache)))) busy = true;
-        let compacting = calm();
+        let compacting = calm() && !building;
         while (compacting && Date.now() < deadline) compacting = await this.timed("compaction", () => compactOnce(c));
         more ||= busy || compacting || (this.meta.state()?.wal_entries ?? 0) > 0;
         const cutoff = Date.now() - this.config.gcGraceMs;
@@ -713,7 +736,7 @@ export class NamespaceDO extends DurableObject<Env> {
         // Only when nothing is half-done (every object a pending step wrote is then referenced), and
         // only on alarms that run anyway: orphans come from interrupted background work, so a
         // namespace that stays idle has none to add and needs no standing alarm.
-        const settled = !this.meta.flushPlan() && !this.meta.compactionPlan() && !this.meta.pendingVectorCommit();
+        const settled = !this.meta.flushPlan() && !this.meta.compactionPlan() && !this.meta.pendingVectorCommit() && !building;
         if (settled && !more && sweepDue(this.meta.orphanSweep(), Date.now(), this.config.orphanSweepMs)) {
           more = await sweepOrphans(this.sweepContext());
         }

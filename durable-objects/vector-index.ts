@@ -12,7 +12,7 @@
  */
 import { type CentroidIndex, decodeCentroidList, encodeCentroidList, openCentroidIndex } from "../src/core/index/vector/centroid-list.ts";
 import type { ClusterBlock } from "../src/core/index/vector/cluster-block.ts";
-import { type ClusterBlockLocation, encodeClusterObject, readClusterBlocks } from "../src/core/index/vector/cluster-object.ts";
+import { encodeClusterObject, readClusterBlocks } from "../src/core/index/vector/cluster-object.ts";
 import {
   type IndexDirectory,
   type ObjectRef,
@@ -21,14 +21,11 @@ import {
   encodeDirectory,
   replaceBlocks,
 } from "../src/core/index/vector/index-directory.ts";
-import { buildIvfIndex } from "../src/core/index/vector/ivf-build.ts";
 import { type VectorRecord, encodeDeltaFragment } from "../src/core/index/vector/ivf-encoder.ts";
 import { SPLIT_FACTOR, liveMembers, mergeClusterBlocks, splitCluster } from "../src/core/index/vector/ivf-maintenance.ts";
 import { pickClusters, takeBatch } from "../src/core/index/vector/maintenance-policy.ts";
 import type { VectorKernels } from "../src/core/index/vector/kernels.ts";
-import { DeadSet } from "../src/core/segment/dead-set.ts";
-import { type Manifest, type VectorIndexInfo, encodeManifest } from "../src/core/segment/manifest.ts";
-import { SegmentReader } from "../src/core/segment/segment-reader.ts";
+import { type Manifest, type VectorIndexInfo, currentVectorIndex, encodeManifest } from "../src/core/segment/manifest.ts";
 import type { SegmentRow } from "../src/core/segment/segment-writer.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { type NamespaceRef, manifestKey, vectorKey } from "../src/storage/keys.ts";
@@ -59,24 +56,28 @@ export interface VectorContext {
   now: () => number;
   /** Live vectors a namespace needs before it gets an index (smaller ones are searched exactly). */
   minRows: number;
+  /** A build's work per alarm (vectors) and scratch fragment size (bytes). */
+  buildAlarmVectors: number;
+  buildBatchBytes: number;
 }
 
 /** What a build or maintenance step commits once its objects are written. */
-interface PendingVectorCommit {
+export interface PendingVectorCommit {
   manifest: Manifest;
   garbage: string[];
   /** Set by a build: dead versions before this manifest version are not in the new index. */
   rebuiltAt?: number;
+  /** Set by a build: its job (vector-build.ts) ends with the commit; what the description keeps of it. */
+  build?: unknown;
 }
 
-function refOf(c: VectorContext): NamespaceRef {
+export function refOf(c: VectorContext): NamespaceRef {
   const s = c.meta.state()!;
   return { tenant: s.tenant, namespace: s.name, incarnation: s.incarnation };
 }
 
-/** Decoded directory and opened centroid index of the current version, kept between steps. */
 /** Writes an index directory version; the manifest's `vector_index.directory` points at it. */
-async function putDirectory(c: VectorContext, dir: IndexDirectory, version: number, attempt: number | null): Promise<ObjectRef> {
+export async function putDirectory(c: VectorContext, dir: IndexDirectory, version: number, attempt: number | null): Promise<ObjectRef> {
   const bytes = encodeDirectory(dir);
   const key = vectorKey(refOf(c), "dir", version, attempt, "evdr");
   await c.store.put(key, bytes);
@@ -116,20 +117,6 @@ export class VectorIndexCache {
   }
 }
 
-/** The live (seq, vector) rows of a manifest's segments, streamed one row group at a time. */
-async function* liveVectors(store: BlobStore, manifest: Manifest, dead: DeadSet): AsyncGenerator<VectorRecord> {
-  for (const info of manifest.segments) {
-    const reader = blobRangeReader(store, info.key, info.bytes);
-    const seg = new SegmentReader(reader, info, await SegmentReader.readMetadata(reader, info.footer_bytes), manifest.schema);
-    for await (const batch of seg.scan([], true)) {
-      for (let r = 0; r < batch.seqs.length; r++) {
-        const v = batch.vectors?.[r];
-        if (v && !dead.has(batch.seqs[r])) yield { seq: batch.seqs[r], vector: v };
-      }
-    }
-  }
-}
-
 /**
  * A flush's vectors as a delta fragment of the index: the object and the next directory, named by
  * the flush's (persisted) version, so a retried flush writes the same bytes.
@@ -156,82 +143,13 @@ export async function appendFlushFragment(c: VectorContext, cache: VectorIndexCa
   return { ...info, directory: { key, bytes: bytes.byteLength }, entries: info.entries + records.length };
 }
 
-function nextAttempt(c: VectorContext): number {
+export function nextAttempt(c: VectorContext): number {
   const attempt = (c.meta.vectorAttempts() ?? 0) + 1;
   c.meta.setVectorAttempts(attempt);
   return attempt;
 }
 
-/**
- * Builds the index when the namespace has enough live vectors and none yet, and builds it again
- * from the live rows once they are REBUILD_GROWTH times what the current index was built from:
- * an index grown by flush fragments and two-way splits clusters far worse than a fresh k-means
- * (measured at 100k × 768: 151 clusters needing 95 probes for recall 0.97, against 637 clusters
- * from a fresh build), and rebuilding at each growth factor costs O(N) amortised.
- */
-export async function buildVectorIndex(c: VectorContext): Promise<boolean> {
-  const manifest = c.meta.manifest();
-  if (!manifest || !manifest.schema.vector) return false;
-  const live = manifest.stats.rows - c.dead.inSegmentsCount();
-  if (live < c.minRows) return false;
-  const previous = manifest.vector_index;
-  if (previous && live < REBUILD_GROWTH * previous.calibrated_at) return false;
-  // The replaced index's cluster objects are garbage once the new one commits (its directory and
-  // centroids are named by the manifest, so the commit finds those itself).
-  const replaced = previous ? (await readDirectory(c.store, previous)).objects.map((o) => o.key) : [];
-  const { dimensions, metric } = manifest.schema.vector;
-  const ref = refOf(c);
-  const version = manifest.version + 1;
-  const attempt = nextAttempt(c);
-  const dead = new DeadSet(c.dead.all());
-  const scratch: string[] = [];
-  const objects: ObjectRef[] = [];
-  const locations: ClusterBlockLocation[][] = [];
-  const built = await buildIvfIndex(() => liveVectors(c.store, manifest, dead), {
-    async putScratch(bytes) {
-      const key = vectorKey(ref, `scratch-${scratch.length}`, version, attempt, "evco");
-      await c.store.put(key, bytes);
-      scratch.push(key);
-      return blobRangeReader(c.store, key, bytes.byteLength);
-    },
-    async putClusterObject(bytes, locs) {
-      const key = vectorKey(ref, `base-${objects.length}`, version, attempt, "evco");
-      await c.store.put(key, bytes);
-      objects.push({ key, bytes: bytes.byteLength });
-      locations.push(locs);
-      return key;
-    },
-  }, {
-    dim: dimensions,
-    metric,
-    kernels: c.kernels(),
-    nlist: Math.max(1, Math.min(Math.round(live / TARGET_CLUSTER_SIZE), Math.ceil(4 * Math.sqrt(live)))),
-    seed: 0x5eed,
-    withVectors: true,
-  });
-  const centroidsKey = vectorKey(ref, "centroids", version, attempt, "evcl");
-  await c.store.put(centroidsKey, built.centroidListBytes);
-  let dir: IndexDirectory = { nlist: built.centroidList.nlist, centroids: { key: centroidsKey, bytes: built.centroidListBytes.byteLength }, objects: [], blocks: [] };
-  objects.forEach((o, i) => (dir = addObject(dir, o, locations[i])));
-  const next: Manifest = {
-    ...manifest,
-    version,
-    vector_index: {
-      directory: await putDirectory(c, dir, version, attempt),
-      centroids: dir.centroids,
-      nlist: dir.nlist,
-      entries: built.stats.vectors,
-      nprobe: built.centroidList.nprobe,
-      calibrated_at: built.stats.vectors,
-      calibrated_nlist: dir.nlist,
-      calibrated_nprobe: built.centroidList.nprobe,
-    },
-  };
-  await commitVector(c, { manifest: next, garbage: [...scratch, ...replaced, manifestKey(ref, manifest.version)], rebuiltAt: manifest.version });
-  return true;
-}
-
-async function readDirectory(store: BlobStore, info: VectorIndexInfo): Promise<IndexDirectory> {
+export async function readDirectory(store: BlobStore, info: VectorIndexInfo): Promise<IndexDirectory> {
   const bytes = await store.get(info.directory.key);
   if (!bytes) throw new Error(`vector: directory ${info.directory.key} is missing`);
   return decodeDirectory(bytes, info.directory.key);
@@ -241,7 +159,7 @@ async function readDirectory(store: BlobStore, info: VectorIndexInfo): Promise<I
  * Stores a step's pending commit (with the index entries it drops), writes its manifest and
  * commits. `pending` null resumes the stored one after a crash.
  */
-async function commitVector(c: VectorContext, next: PendingVectorCommit | null, dropped: number[] = []): Promise<void> {
+export async function commitVector(c: VectorContext, next: PendingVectorCommit | null, dropped: number[] = []): Promise<void> {
   if (next) {
     c.storage.transactionSync(() => {
       c.dead.stageIndexDrops(dropped);
@@ -253,8 +171,17 @@ async function commitVector(c: VectorContext, next: PendingVectorCommit | null, 
   await c.store.put(manifestKey(refOf(c), pending.manifest.version), encodeManifest(pending.manifest));
   c.faults.hit("vector:before-commit");
   const current = c.meta.manifest()!;
+  // The alarm finishes a pending commit before it flushes: nothing can have come in between.
+  if (current.version !== pending.manifest.version - 1) {
+    throw new Error(`vector: pending commit of manifest ${pending.manifest.version} on top of ${current.version}`);
+  }
   c.storage.transactionSync(() => {
     c.meta.setManifest(pending.manifest);
+    if (pending.build) {
+      c.meta.clearVectorBuild();
+      c.meta.setLastVectorBuild(pending.build);
+      c.storage.sql.exec("DELETE FROM build_blocks");
+    }
     c.garbage.add([...pending.garbage, ...unreferenced(current, pending.manifest)], c.now());
     if (pending.rebuiltAt !== undefined) c.dead.indexRebuilt(pending.rebuiltAt);
     c.dead.droppedFromIndexPending();
@@ -291,7 +218,7 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
 export async function maintainVectorIndex(c: VectorContext, cache: VectorIndexCache): Promise<false | MaintenanceOutcome> {
   const timer = new StageTimer();
   const manifest = c.meta.manifest();
-  const info = manifest?.vector_index;
+  const info = manifest && currentVectorIndex(manifest);
   if (!manifest || !info) return false;
   const dir = await cache.directory(c.store, info);
   let index = await cache.centroids(c.store, info, c.kernels());

@@ -43,6 +43,10 @@ export interface EngineConfig {
    * new requests come in) while no request is in flight; 0 looks before every storage operation.
    */
   backgroundSliceMs: number;
+  /** Vectors an index build encodes (or merges) per alarm: bounds the alarm's CPU time. */
+  vectorBuildAlarmVectors: number;
+  /** Encoded bytes of one scratch fragment of an index build (bounds a build step's memory). */
+  vectorBuildBatchBytes: number;
 }
 
 export const DEFAULT_CONFIG: EngineConfig = {
@@ -63,6 +67,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   logBackground: 1,
   requestsFirstMs: 50,
   backgroundSliceMs: 100,
+  vectorBuildAlarmVectors: 16_384,
+  vectorBuildBatchBytes: 8 << 20,
 };
 
 const VARS: Record<keyof EngineConfig, string> = {
@@ -83,6 +89,8 @@ const VARS: Record<keyof EngineConfig, string> = {
   logBackground: "ELACSYM_LOG_BACKGROUND",
   requestsFirstMs: "ELACSYM_REQUESTS_FIRST_MS",
   backgroundSliceMs: "ELACSYM_BACKGROUND_SLICE_MS",
+  vectorBuildAlarmVectors: "ELACSYM_VECTOR_BUILD_ALARM_VECTORS",
+  vectorBuildBatchBytes: "ELACSYM_VECTOR_BUILD_BATCH_BYTES",
 };
 
 export function readConfig(env: object): EngineConfig {

@@ -56,7 +56,17 @@ export async function startServer(options: { port?: number; vars?: Record<string
   const root = join(import.meta.dirname, "..", "..");
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), ELACSYM_DEV_API_KEY: key, ELACSYM_ADMIN_TOKEN: adminToken, ELACSYM_STATE_DIR: state, ...options.vars },
+    // A registry of its own: wrangler dev sessions sharing one reload each other's workers whenever
+    // another session (a test run, another benchmark) starts or stops, failing requests in flight.
+    env: {
+      ...process.env,
+      PORT: String(port),
+      ELACSYM_DEV_API_KEY: key,
+      ELACSYM_ADMIN_TOKEN: adminToken,
+      ELACSYM_STATE_DIR: state,
+      WRANGLER_REGISTRY_PATH: join(state, "wrangler-registry"),
+      ...options.vars,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";

@@ -4,13 +4,14 @@
  * Module-level so that every request of the isolate shares it; bounded in bytes or entries.
  */
 import { ByteLru } from "../storage/lru.ts";
+import type { MemoryEntry } from "../storage/object-cache.ts";
 
-let blocks: ByteLru<Uint8Array> | null = null;
+let blocks: ByteLru<MemoryEntry> | null = null;
 const PARSED_BYTES = 16 << 20;
 const parsed = new ByteLru<unknown>(PARSED_BYTES);
 
-export function blockCache(capacityBytes: number): ByteLru<Uint8Array> {
-  if (!blocks || blocks.capacityBytes !== capacityBytes) blocks = new ByteLru<Uint8Array>(capacityBytes);
+export function blockCache(capacityBytes: number): ByteLru<MemoryEntry> {
+  if (!blocks || blocks.capacityBytes !== capacityBytes) blocks = new ByteLru<MemoryEntry>(capacityBytes);
   return blocks;
 }
 

@@ -16,7 +16,7 @@ import { type QueryInput, planQueryInput } from "../core/query/query-input.ts";
 import { type SegmentHit, materializeSegmentHits, searchSegments } from "../core/query/segment-search.ts";
 import { checkNamespaceName } from "../core/schema/names.ts";
 import type { Schema } from "../core/schema/schema.ts";
-import { type Manifest, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
+import { type Manifest, currentVectorIndex, decodeManifest, segmentForSeq } from "../core/segment/manifest.ts";
 import type { DocId } from "../core/types.ts";
 import type { PatchBatch, UpsertBatch } from "../core/wal/write-batch.ts";
 import type { Env } from "../env.ts";
@@ -235,14 +235,15 @@ export class NamespaceService {
     const snap = await this.call(ns, this.stub(ns).queryMany([], known?.token ?? ""));
     const manifest = this.rememberManifest(ns, snap);
     await segments.deadSet(manifest, snap.manifestToken);
-    if (manifest.vector_index) await warmVectorIndex(cache, manifest.vector_index, stats);
+    const index = currentVectorIndex(manifest);
+    if (index) await warmVectorIndex(cache, index, stats);
     // Footers a few at a time (each is one or two range reads), then full-text indexes within half
     // the isolate cache: memory stays bounded whatever the number of segments.
     for (let i = 0; i < manifest.segments.length; i += WARM_CONCURRENCY) {
       await Promise.all(manifest.segments.slice(i, i + WARM_CONCURRENCY).map((info) => segments.open(info, manifest.schema)));
     }
     const fullText = await warmFullTextIndexes(manifest, cache, stats, this.config.isolateCacheBytes / 2);
-    return { segments: manifest.segments.length, full_text_indexes: fullText, vector_index: manifest.vector_index !== undefined, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
+    return { segments: manifest.segments.length, full_text_indexes: fullText, vector_index: index !== undefined, object_reads: stats.objectReads, bytes_read: stats.bytesRead };
   }
 
   /** Documents by id in the order asked; ids that do not exist are left out. Strongly consistent. */
@@ -436,7 +437,7 @@ export class NamespaceService {
       exhaustive += exact.stats.rowsScanned;
       const truth = new Set(exact.hits.map((h) => h.seq));
       let found = exact.hits;
-      if (manifest.vector_index) {
+      if (currentVectorIndex(manifest)) {
         const r = await searchVectorIndex({ plan: { ...plan, exact: false }, manifest, dead, segments, cache, stats });
         ann += r.candidates;
         found = r.hits;

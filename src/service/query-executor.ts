@@ -14,7 +14,7 @@ import { bitsetHas, filterBitset } from "../core/query/segment-filter.ts";
 import { countSegments, searchSegmentsOrdered } from "../core/query/segment-scan.ts";
 import { type SegmentHit, materializeSegmentHits, mergeHits, searchSegments } from "../core/query/segment-search.ts";
 import type { DeadSet } from "../core/segment/dead-set.ts";
-import type { Manifest, SegmentInfo } from "../core/segment/manifest.ts";
+import { type Manifest, type SegmentInfo, currentVectorIndex } from "../core/segment/manifest.ts";
 import type { IoStats } from "../storage/io-stats.ts";
 import type { ObjectCache } from "../storage/object-cache.ts";
 import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts";
@@ -175,7 +175,7 @@ async function fullTextArm(ctx: QueryContext, k: number, counts: QueryCounts): P
  * does not ask for exact search, an exhaustive scan of the segments otherwise; merged with the tail.
  */
 async function vectorArm(ctx: QueryContext, counts: QueryCounts): Promise<{ segmentHits: SegmentHit[]; merged: Hit[] }> {
-  if (ctx.plan.vector && ctx.manifest.vector_index && !ctx.plan.exact) {
+  if (ctx.plan.vector && currentVectorIndex(ctx.manifest) && !ctx.plan.exact) {
     const ann = await searchVectorIndex(ctx);
     counts.indexCandidates += ann.candidates;
     counts.rowsScanned += ann.scanned;

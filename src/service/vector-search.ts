@@ -1,12 +1,13 @@
 /**
  * The approximate vector arm of a query: the index directory and centroids (cached in the isolate),
- * the probed clusters' blocks through the object cache, the filter as a set of matching versions
- * (or, when it matches few, an exact scan of just those rows), and an exact rerank of the best
- * candidates with their stored full vectors. Returns hits located in their segments.
+ * the probed clusters' block heads (decoded once per isolate), the ex rows of the entries that
+ * survive the 1-bit pass, the filter as a set of matching versions (or, when it matches few, an
+ * exact scan of just those rows), and an exact rerank of the best candidates with their stored full
+ * vectors, read in the same round as their documents. Returns hits located in their segments.
  */
 import { type CentroidIndex, decodeCentroidList, openCentroidIndex } from "../core/index/vector/centroid-list.ts";
-import type { ClusterBlock } from "../core/index/vector/cluster-block.ts";
-import { readBlockVectorRows, readClusterBlock } from "../core/index/vector/cluster-object.ts";
+import { type ClusterBlock, blockHeadBytes, decodeClusterBlock } from "../core/index/vector/cluster-block.ts";
+import { readBlockExRows, readBlockVectorRows } from "../core/index/vector/cluster-object.ts";
 import { distanceTo } from "../core/index/vector/distance.ts";
 import { type DirectoryBlock, type IndexDirectory, clusterStarts, decodeDirectory } from "../core/index/vector/index-directory.ts";
 import { searchIvf } from "../core/index/vector/ivf-search.ts";
@@ -26,6 +27,11 @@ import { EntryLru, onClearIsolateCaches, parsedCache } from "./isolate-cache.ts"
 export const EXACT_FILTER_MAX_ROWS = 20_000;
 /** Segment footers read ahead with the index directory (a namespace has ~10 per million rows). */
 const PREFETCH_FOOTERS = 64;
+/**
+ * Ex rows are read and cached in chunks this size: a query refines a few scattered entries per
+ * block, and fixed chunks let later queries (and the Cache API) reuse what earlier ones read.
+ */
+const EX_CHUNK_BYTES = 4096;
 
 const centroidIndexes = new EntryLru<Promise<CentroidIndex>>(8);
 onClearIsolateCaches(() => centroidIndexes.clear());
@@ -117,30 +123,28 @@ async function exactOverRows(ctx: AnnContext, rows: { info: Manifest["segments"]
 }
 
 /**
- * Finds each version's segment and row and reads its document in the same round (row groups of
- * 768-d segments are small enough to read whole), so the hits come back materialized.
+ * Finds each version's segment and row and reads its document (row groups of 768-d segments are
+ * small enough to read whole, in one round). Versions compacted away since the index saw them are
+ * dead and left out.
  */
-async function locate(ctx: AnnContext, found: { seq: number; distance: number }[]): Promise<SegmentHit[]> {
+async function locate(ctx: AnnContext, seqs: number[]): Promise<Map<number, SegmentHit>> {
   const { manifest, plan } = ctx;
-  const bySegment = new Map<string, { seq: number; distance: number }[]>();
-  for (const f of found) {
-    const info = segmentForSeq(manifest, f.seq);
-    if (!info) continue; // compacted away since the index saw it: a dead version
-    (bySegment.get(info.key) ?? bySegment.set(info.key, []).get(info.key)!).push(f);
+  const bySegment = new Map<string, number[]>();
+  for (const seq of seqs) {
+    const info = segmentForSeq(manifest, seq);
+    if (info) (bySegment.get(info.key) ?? bySegment.set(info.key, []).get(info.key)!).push(seq);
   }
-  const hits: SegmentHit[] = [];
+  const hits = new Map<number, SegmentHit>();
   await Promise.all(
     [...bySegment.values()].map(async (group) => {
-      const info = segmentForSeq(manifest, group[0].seq)!;
+      const info = segmentForSeq(manifest, group[0])!;
       const reader = await ctx.segments.open(info, manifest.schema);
-      const rows = await reader.readRowsBySeq(group.map((g) => g.seq), plan.includeAttributes, plan.includeVector);
-      for (const g of group) {
-        const row = rows.get(g.seq);
-        if (!row) continue;
-        hits.push({
+      const rows = await reader.readRowsBySeq(group, plan.includeAttributes, plan.includeVector);
+      for (const [seq, row] of rows) {
+        hits.set(seq, {
           id: row.id,
-          seq: g.seq,
-          score: g.distance,
+          seq,
+          score: 0,
           segment: info,
           ordinal: row.ordinal,
           attributes: row.attributes,
@@ -150,7 +154,7 @@ async function locate(ctx: AnnContext, found: { seq: number; distance: number }[
       }
     }),
   );
-  return hits.sort((a, b) => a.score - b.score || a.seq - b.seq);
+  return hits;
 }
 
 export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
@@ -169,12 +173,20 @@ export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
     return { hits, candidates: 0, scanned: matches.rows.length, clustersProbed: 0 };
   }
   const where = new Map<ClusterBlock, DirectoryBlock>();
-  // Exact ranges: a block's scan part cached as 512 KiB blocks would drag in the vectors part
-  // that follows it, about doubling what each probed cluster takes of the isolate cache.
-  const readerOf = (b: DirectoryBlock) => {
-    const o = dir.objects[b.object];
-    return ctx.cache.exactRangeReader(o.key, o.bytes, ctx.stats);
+  const objectOf = (b: DirectoryBlock) => dir.objects[b.object];
+  // Heads as parsed entries of the isolate cache: checksummed and viewed once, not per query.
+  const readHead = (b: DirectoryBlock): Promise<ClusterBlock> => {
+    const o = objectOf(b);
+    return ctx.cache.parsedRange(o.key, o.bytes, b.offset, b.offset + blockHeadBytes(b.count, centroids.paddedDim), (bytes) => {
+      const block = decodeClusterBlock(bytes);
+      if (block.clusterId !== b.clusterId || block.count !== b.count) {
+        throw new Error(`vector: block at ${o.key}@${b.offset} holds cluster ${block.clusterId} (${block.count}), the directory says ${b.clusterId} (${b.count})`);
+      }
+      return block;
+    }, ctx.stats);
   };
+  // The candidates' documents are read in the rerank's round, beside their vectors.
+  let documents: Promise<Map<number, SegmentHit>> | null = null;
   const result = await searchIvf({
     query: plan.vector!,
     k: plan.armDepth,
@@ -182,22 +194,30 @@ export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
     nprobe: plan.nprobe ?? info.nprobe,
     readCluster: async (clusterId) => {
       const refs = dir.blocks.slice(starts[clusterId], starts[clusterId + 1]);
-      const blocks = await Promise.all(refs.map((b) => readClusterBlock(readerOf(b), b)));
+      const blocks = await Promise.all(refs.map(readHead));
       blocks.forEach((block, i) => where.set(block, refs[i]));
       return blocks;
+    },
+    readExRows: (block, entries) => {
+      const loc = where.get(block)!;
+      const o = objectOf(loc);
+      return readBlockExRows(ctx.cache.rangeReader(o.key, o.bytes, ctx.stats, EX_CHUNK_BYTES), loc, block, entries);
     },
     isLive: (seq) => !ctx.dead.has(seq),
     filter: matches ? (seq) => matches.seqs.has(seq) : undefined,
     rerank: {
       // Exact distances for the best candidates, from the vectors stored beside their codes.
       fetchVectors: async (cands) => {
+        documents = locate(ctx, cands.map((c) => c.seq));
+        documents.catch(() => {});
         const out: (Float32Array | null)[] = new Array(cands.length).fill(null);
         const byBlock = new Map<ClusterBlock, number[]>();
         cands.forEach((c, i) => (byBlock.get(c.block) ?? byBlock.set(c.block, []).get(c.block)!).push(i));
         await Promise.all(
           [...byBlock].map(async ([block, idx]) => {
             const loc = where.get(block)!;
-            const rows = await readBlockVectorRows(readerOf(loc), loc, block, idx.map((i) => cands[i].entry));
+            const o = objectOf(loc);
+            const rows = await readBlockVectorRows(ctx.cache.exactRangeReader(o.key, o.bytes, ctx.stats), loc, block, idx.map((i) => cands[i].entry));
             idx.forEach((i, j) => (out[i] = rows[j]));
           }),
         );
@@ -205,8 +225,14 @@ export async function searchVectorIndex(ctx: AnnContext): Promise<AnnResult> {
       },
     },
   });
+  const located = await (documents ?? locate(ctx, result.results.map((r) => r.seq)));
+  const hits: SegmentHit[] = [];
+  for (const r of result.results) {
+    const hit = located.get(r.seq);
+    if (hit) hits.push({ ...hit, score: r.distance });
+  }
   return {
-    hits: await locate(ctx, result.results),
+    hits,
     candidates: result.stats.candidatesScanned,
     scanned: 0,
     clustersProbed: result.stats.clustersProbed,

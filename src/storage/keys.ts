@@ -49,6 +49,6 @@ export function fullTextKey(ref: NamespaceRef, seqMin: number, seqMax: number, v
   return `${namespacePrefix(ref)}fts/${pad(seqMin, 16)}-${pad(seqMax, 16)}-v${version}.eftx`;
 }
 
-export function vectorKey(ref: NamespaceRef, name: string, version: number, attempt: number | null, ext: "evcl" | "evco" | "evdr"): string {
+export function vectorKey(ref: NamespaceRef, name: string, version: number, attempt: number | null, ext: "evcl" | "evco" | "evdr" | "evcq"): string {
   return `${namespacePrefix(ref)}vec/${name}-v${version}${attempt === null ? "" : `-a${attempt}`}.${ext}`;
 }

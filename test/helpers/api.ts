@@ -1,5 +1,5 @@
 /** Test helpers: a tenant with an API key, and JSON requests against the Worker. */
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { generateApiKey } from "../../src/catalog/api-keys.ts";
 import { D1Catalog, type Scope } from "../../src/catalog/d1-catalog.ts";
 
@@ -46,4 +46,35 @@ export async function api<T = any>(method: string, path: string, key: string | n
 /** The namespace's Durable Object stub, for flushing and fault injection. */
 export function namespaceStub(tenant: string, ns: string) {
   return env.NAMESPACE.get(env.NAMESPACE.idFromName(`${tenant}/${ns}`));
+}
+
+/**
+ * Runs a namespace's alarms until it has no background work left: a flush, an index build (which
+ * takes an alarm per step), maintenance or compaction. An alarm that asks to run again "now" may be
+ * started by the runtime itself rather than by runDurableObjectAlarm, so "no alarm to run" is
+ * checked against the namespace's own state before it counts as idle. Alarm failures are retried.
+ */
+export async function drainAlarms(tenant: string, ns: string, maxAlarms = 500): Promise<void> {
+  const stub = namespaceStub(tenant, ns);
+  const busy = () =>
+    runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      const meta = sql.exec<{ n: number }>("SELECT count(*) AS n FROM meta WHERE key IN ('vector_build', 'flush_plan', 'compaction_plan', 'vector_commit')").one().n;
+      const wal = sql.exec<{ n: number }>("SELECT count(*) AS n FROM wal").one().n;
+      return meta + wal > 0;
+    });
+  let failure = "";
+  for (let i = 0; i < maxAlarms; i++) {
+    let ran = false;
+    try {
+      ran = await runDurableObjectAlarm(stub);
+    } catch (err) {
+      failure = String(err);
+      ran = true;
+    }
+    if (ran) continue;
+    if (!(await busy())) return;
+    await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
+  }
+  throw new Error(`namespace ${ns}: background work did not settle after ${maxAlarms} alarms${failure ? ` (last failure: ${failure})` : ""}`);
 }

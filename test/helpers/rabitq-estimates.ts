@@ -28,23 +28,14 @@ export function estimateAll(
   exBits: number,
   seed: number,
 ): Estimates {
-  const rot = createRotator(dim, seed);
+  const rot = createRotator(dim, seed, tsKernels);
   const P = rot.paddedDim;
   const cr = rot.rotate(c, new Float64Array(P));
   const c32 = new Float32Array(cr);
-  const enc = createRabitqEncoder(P, exBits, metric);
+  const enc = createRabitqEncoder(P, exBits, metric, tsKernels);
   const b = new ClusterBlockBuilder({ clusterId: 0, dim, paddedDim: P, exBits, metric, withVectors: false });
   const xr = new Float64Array(P);
-  const r = new Float64Array(P);
-  data.forEach((x, i) => {
-    rot.rotate(x, xr);
-    let cDotR = 0;
-    for (let d = 0; d < P; d++) {
-      r[d] = xr[d] - c32[d];
-      cDotR += c32[d] * r[d];
-    }
-    b.add(i, enc.encode(r, cDotR), null);
-  });
+  data.forEach((x, i) => b.add(i, enc.encode(rot.rotate(x, xr), c32), null));
   const block = decodeClusterBlock(b.finish());
   const rng = createRng(seed + 1);
   const cq = prepareClusterQuery(createClusterQuery(P, rng), rot.rotate(q, new Float64Array(P)), c32, metric);
@@ -54,7 +45,7 @@ export function estimateAll(
   tsKernels.binaryDot4(block.code1, n, P / 8, cq.planes4, ip4);
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const ipU = new Int32Array(n);
-  tsKernels.codeDotU8(block.code1, block.ex, exBits, P / 8, all, n, cq.q8, cq.q8Planes, ipU);
+  tsKernels.codeDotU8(block.code1, block.ex!, exBits, P / 8, all, n, cq.q8, cq.q8Planes, ipU);
   const out: Estimates = { truth: [], est1: [], bound1: [], estEx: [] };
   for (let e = 0; e < n; e++) {
     out.truth.push(preparedDistance(q, data[e], metric));

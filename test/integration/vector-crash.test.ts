@@ -4,7 +4,7 @@ import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/mani
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
-import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
+import { api, drainAlarms, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 import { seededRandom } from "../helpers/random.ts";
 
 let t: TestTenant;
@@ -26,15 +26,7 @@ async function setupFault(ns: string, arm: (i: NamespaceDO) => void) {
 }
 
 async function drain(ns: string) {
-  const stub = namespaceStub(t.id, ns);
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (!(await runDurableObjectAlarm(stub))) return;
-    } catch {
-      await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
-    }
-  }
-  throw new Error("alarms did not settle");
+  await drainAlarms(t.id, ns);
 }
 
 async function manifestOf(ns: string): Promise<Manifest> {
@@ -57,7 +49,27 @@ async function expectIndexComplete(ns: string, live: number) {
   }
 }
 
+/** Runs alarms until the armed fault has fired (an index build takes several alarms). */
+async function runUntilFaultFires(ns: string) {
+  const stub = namespaceStub(t.id, ns);
+  const pending = () => runInDurableObject(stub, (i: NamespaceDO) => i.faults.pending);
+  for (let i = 0; i < 100 && (await pending()) > 0; i++) {
+    try {
+      if (!(await runDurableObjectAlarm(stub))) await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
+    } catch {
+      await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
+    }
+  }
+  expect(await pending()).toBe(0);
+}
+
 const cases: [string, string, (i: NamespaceDO) => void][] = [
+  ["build", "after its start", (i) => i.faults.arm("vector:build-started")],
+  ["build", "calibration put fails", (i) => i.faults.failNextPut("/vec/build-calibration")],
+  ["build", "scratch put fails", (i) => i.faults.failNextPut("/vec/build-scratch-1")],
+  ["build", "after an encode step", (i) => i.faults.arm("vector:build-encoded")],
+  ["build", "base object put fails", (i) => i.faults.failNextPut("/vec/build-base-1")],
+  ["build", "after a merge step", (i) => i.faults.arm("vector:build-merged")],
   ["build", "before-manifest", (i) => i.faults.arm("vector:before-manifest")],
   ["build", "before-commit", (i) => i.faults.arm("vector:before-commit")],
   ["build", "centroid put fails", (i) => i.faults.failNextPut("/vec/centroids")],
@@ -73,14 +85,17 @@ describe("crash safety of the vector index", () => {
     const ns = `vcrash-${stage.replace(/\W/g, "")}-${cases.findIndex((c) => c[2] === arm)}`;
     const next = vectors(cases.findIndex((c) => c[2] === arm) + 1);
     await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "euclidean_squared" } } });
-    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, { vectorIndexMinRows: 300 }));
+    // a build of several scratch fragments, merge steps and alarms (16-d entries are ~190 bytes)
+    // (flushes wait for the test's alarms, not the runtime's timer, so no step runs before the fault is armed)
+    const config = { vectorIndexMinRows: 300, flushSliceRows: 150, flushDelayMs: 60_000, vectorBuildBatchBytes: 16 << 10, vectorBuildAlarmVectors: 200 };
+    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, config));
     let live = 0;
     const write = async (n: number) => {
       const documents = Array.from({ length: n }, () => ({ id: live++, vector: next() }));
       expect((await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents })).status).toBe(200);
     };
     if (stage === "build") {
-      await write(400);
+      for (let b = 0; b < 8; b++) await write(150);
       await setupFault(ns, arm);
     } else {
       await write(400);
@@ -98,10 +113,10 @@ describe("crash safety of the vector index", () => {
       }
       await setupFault(ns, arm);
     }
-    await expect(runDurableObjectAlarm(namespaceStub(t.id, ns))).rejects.toThrow();
+    await runUntilFaultFires(ns);
     await evictDurableObject(namespaceStub(t.id, ns));
     // Sweep for orphans on every alarm (the default is every six hours).
-    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, { vectorIndexMinRows: 300, orphanSweepMs: 0 }));
+    await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => Object.assign(i.config, { ...config, orphanSweepMs: 0 }));
     await write(30);
     await drain(ns);
     await expectIndexComplete(ns, live);

@@ -5,7 +5,7 @@ import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { type IndexDirectory, clusterStarts, decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
 import { MAX_CLUSTER_BLOCKS } from "../../src/core/index/vector/maintenance-policy.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
-import { api, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
+import { api, drainAlarms, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/manifests.ts";
 import { seededRandom } from "../helpers/random.ts";
 
@@ -27,9 +27,7 @@ function generator(seed: number) {
 }
 
 async function drain(ns: string) {
-  for (let i = 0; i < 200 && (await runDurableObjectAlarm(namespaceStub(t.id, ns))); i++) {
-    // flush, build, maintain, compact until idle
-  }
+  await drainAlarms(t.id, ns);
 }
 
 async function configure(ns: string, config: Record<string, number>) {
@@ -202,5 +200,168 @@ describe("vector index maintenance under many small flushes", () => {
       expect(res.body.results[0].id).toBe(doc.id);
     }
     await expectManifestsComplete(t.id, ns);
+  });
+});
+
+describe("vector index reads when cold", () => {
+  const ns = "ann-cold";
+  const dims = 768;
+  const rand = seededRandom(31);
+  const centres = Array.from({ length: 8 }, () => Array.from({ length: dims }, () => rand() * 2 - 1));
+  const next = () => centres[Math.floor(rand() * centres.length)].map((x) => Math.round((x + (rand() - 0.5) * 0.6) * 1e4) / 1e4);
+
+  it("waits on at most four storage round trips, reading a fraction of the index", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: dims, metric: "cosine" }, attributes: { g: "int" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    // 1,400 768-d entries with their vectors make a cluster object over 4 MiB: read by exact ranges.
+    for (let b = 0; b < 4; b++) {
+      const documents = Array.from({ length: 350 }, (_, i) => ({ id: b * 350 + i, vector: next(), attributes: { g: i % 7 } }));
+      expect((await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents })).status).toBe(200);
+    }
+    await drain(ns);
+    const m = await manifestOf(ns);
+    expect(m.vector_index?.block_format).toBe(2);
+    const dir = await directoryOf(ns);
+    expect(dir.objects).toHaveLength(1);
+    const q = next();
+    const exact = await ids(ns, { vector: q, top_k: 10, exact: true, include_attributes: false });
+    await api("POST", "/admin/cache/clear", "test-admin-token");
+    const cold = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10, include_attributes: ["g"] });
+    expect(cold.status, JSON.stringify(cold.body)).toBe(200);
+    const perf = cold.body.performance;
+    expect(perf.index_candidates).toBeGreaterThan(0);
+    expect(perf.storage_round_trips).toBeGreaterThanOrEqual(3);
+    expect(perf.storage_round_trips).toBeLessThanOrEqual(4);
+    // directory + centroids + footers | block heads | survivors' ex rows | their vectors and documents
+    expect(perf.cache.storage_bytes).toBeLessThan(dir.objects[0].bytes / 4);
+    const got = cold.body.results.map((r: any) => r.id);
+    expect(got.filter((id: number) => exact.includes(id)).length).toBeGreaterThanOrEqual(9);
+    for (const r of cold.body.results) expect(r.attributes).toEqual({ g: (r.id % 350) % 7 });
+    // the same query again is served by the isolate cache alone
+    const warm = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10, include_attributes: ["g"] });
+    expect(warm.body.results).toEqual(cold.body.results);
+    expect(warm.body.performance.storage_round_trips).toBe(0);
+  });
+});
+
+describe("vector index of an older block format", () => {
+  const ns = "ann-format";
+  const next = generator(41);
+
+  it("is searched exactly until the alarm rebuilds it in the current format", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "cosine" } } });
+    await configure(ns, { vectorIndexMinRows: 1000 });
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: Array.from({ length: 1200 }, (_, i) => ({ id: i, vector: next() })) });
+    await drain(ns);
+    const built = await manifestOf(ns);
+    expect(built.vector_index?.block_format).toBe(2);
+    // what a manifest written before block format 2 looks like (Workers cache manifests by version:
+    // forget this one there)
+    await runInDurableObject(namespaceStub(t.id, ns), async (_i, state) => {
+      const { block_format: _, ...old } = built.vector_index!;
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'manifest'", JSON.stringify({ ...built, vector_index: old }));
+      await state.storage.deleteAlarm(); // no rebuild before the queries below
+    });
+    await api("POST", "/admin/cache/clear", "test-admin-token");
+    const q = next();
+    const exact = await ids(ns, { vector: q, top_k: 10, exact: true });
+    const before = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10 });
+    expect(before.body.performance.index_candidates).toBe(0);
+    expect(before.body.performance.exhaustive_search_count).toBe(1200);
+    expect(before.body.results.map((r: any) => r.id)).toEqual(exact);
+    // a write's flush adds no fragment to the old index; the alarm then rebuilds it
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: [{ id: 5000, vector: q }] });
+    await drain(ns);
+    const rebuilt = await manifestOf(ns);
+    expect(rebuilt.vector_index?.block_format).toBe(2);
+    expect(rebuilt.vector_index?.directory.key).not.toBe(built.vector_index!.directory.key);
+    expect(rebuilt.vector_index?.entries).toBe(1201);
+    const after = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: q, top_k: 10 });
+    expect(after.body.performance.index_candidates).toBeGreaterThan(0);
+    expect(after.body.results[0].id).toBe(5000);
+    await expectManifestsComplete(t.id, ns);
+    await expectNoUnnamedObjects(t.id, ns);
+  });
+});
+
+describe("vector index build in steps", () => {
+  const ns = "ann-steps";
+  const next = generator(53);
+
+  it("takes bounded alarms, keeps answering and takes in the writes that arrive meanwhile", async () => {
+    await api("PUT", `/v1/namespaces/${ns}`, t.key, { schema: { vector: { dimensions: DIMS, metric: "cosine" } } });
+    // small scratch fragments (~90 entries of 32-d) and 300 vectors per alarm: a build of many steps
+    await configure(ns, { vectorIndexMinRows: 1000, flushSliceRows: 500, flushDelayMs: 60_000, vectorBuildBatchBytes: 16 << 10, vectorBuildAlarmVectors: 300 });
+    const docs = new Map<number, number[]>();
+    const upsert = async (from: number, n: number) => {
+      const documents = Array.from({ length: n }, (_, i) => ({ id: from + i, vector: next() }));
+      for (const d of documents) docs.set(d.id, d.vector);
+      expect((await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents })).status).toBe(200);
+    };
+    for (let b = 0; b < 4; b++) await upsert(b * 500, 500); // segments (and row groups) of 500
+    const stub = namespaceStub(t.id, ns);
+    const job = () => runInDurableObject(stub, (_i, state) => {
+      const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_build'").toArray()[0];
+      return row ? (JSON.parse(row.value) as { phase: string; progress: { vectors: number }; fragments: unknown[]; alarms: number; maxAlarmVectors: number }) : null;
+    });
+    const segments = async () => (await manifestOf(ns)).segments.length;
+    let sawJob = false;
+    let wrote = false;
+    for (let alarm = 0; alarm < 500; alarm++) {
+      await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now() + 60_000));
+      await runDurableObjectAlarm(stub);
+      const j = await job();
+      if (j) {
+        sawJob = true;
+        if (!wrote) {
+          // writes during the build: new documents, replaced ones and deletes
+          wrote = true;
+          const before = await segments();
+          await upsert(2000, 400);
+          await upsert(0, 50);
+          for (let i = 100; i < 130; i++) docs.delete(i);
+          await api("POST", `/v1/namespaces/${ns}/delete`, t.key, { ids: Array.from({ length: 30 }, (_, i) => 100 + i) });
+          // answered meanwhile, before and after their flush
+          const q = docs.get(2100)!;
+          expect((await ids(ns, { vector: q, top_k: 1 }))[0]).toBe(2100);
+          await runInDurableObject(stub, (i: NamespaceDO) => i.flush());
+          expect(await segments()).toBeGreaterThan(before);
+          expect((await ids(ns, { vector: q, top_k: 1 }))[0]).toBe(2100);
+        }
+      } else if (sawJob) break;
+    }
+    expect(sawJob && wrote).toBe(true);
+    // each alarm did at most its budget plus the step that crossed it: a row group to encode (one
+    // flush of ≤ 500 here) or a cluster range to merge (one cluster when it is larger than a range)
+    const dir = await directoryOf(ns);
+    const clusterEntries = new Map<number, number>();
+    for (const b of dir.blocks) clusterEntries.set(b.clusterId, (clusterEntries.get(b.clusterId) ?? 0) + b.count);
+    const largestStep = Math.max(500, ...clusterEntries.values());
+    const built = (await api("GET", `/v1/namespaces/${ns}`, t.key)).body.storage.vector_build;
+    expect(built.running).toBeNull();
+    expect(built.last).toMatchObject({ phase: "committed", live: 2000, vectors: 2000 + 400 + 50 });
+    expect(built.last.alarms).toBeGreaterThan(6);
+    expect(built.last.max_alarm_vectors).toBeGreaterThan(0);
+    expect(built.last.max_alarm_vectors).toBeLessThanOrEqual(300 + largestStep);
+    await drain(ns);
+    const m = await manifestOf(ns);
+    expect(m.vector_index?.block_format).toBe(2);
+    // every live document is found through the index by its own vector; deleted ones never
+    const all = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { top_k: 10_000, include_attributes: false });
+    expect(all.body.results.map((r: any) => r.id).sort((a: number, b: number) => a - b)).toEqual([...docs.keys()].sort((a, b) => a - b));
+    let found = 0;
+    const sample = [...docs.keys()].filter((id) => id % 37 === 0 || id >= 2390);
+    for (const id of sample) {
+      const res = await api("POST", `/v1/namespaces/${ns}/query`, t.key, { vector: docs.get(id), top_k: 3, include_attributes: false });
+      expect(res.body.performance.index_candidates).toBeGreaterThan(0);
+      if (res.body.results[0].id === id) found++;
+      for (const r of res.body.results) expect(r.id < 100 || r.id >= 130).toBe(true);
+    }
+    expect(found / sample.length).toBeGreaterThanOrEqual(0.95);
+    await expectManifestsComplete(t.id, ns);
+    await runInDurableObject(stub, (i: NamespaceDO) => Object.assign(i.config, { orphanSweepMs: 0 }));
+    await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents: [{ id: 9999, vector: next() }] });
+    await drain(ns);
+    await expectNoUnnamedObjects(t.id, ns);
   });
 });

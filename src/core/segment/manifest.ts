@@ -4,6 +4,7 @@
  * Object holds the current version; readers may keep using an older one (objects outlive it by a grace period).
  */
 import { DataCorruptionError } from "../errors.ts";
+import { CLUSTER_BLOCK_VERSION } from "../index/vector/cluster-block.ts";
 import type { Schema } from "../schema/schema.ts";
 
 export const MANIFEST_FORMAT = 1;
@@ -45,6 +46,16 @@ export interface VectorIndexInfo {
   /** nlist and nprobe the build calibrated (absent in manifests written before 2026-12). */
   calibrated_nlist?: number;
   calibrated_nprobe?: number;
+  /** Format of its cluster blocks (absent: 1, from before block heads had their own checksum). */
+  block_format?: number;
+}
+
+/**
+ * The manifest's vector index if queries and maintenance can use it: an index whose blocks are of
+ * an older format is rebuilt by the Durable Object's alarm, and searched exactly until then.
+ */
+export function currentVectorIndex(m: Manifest): VectorIndexInfo | undefined {
+  return m.vector_index?.block_format === CLUSTER_BLOCK_VERSION ? m.vector_index : undefined;
 }
 
 export interface Manifest {

@@ -108,6 +108,12 @@ export class SegmentReader {
     for (const g of this.groups) yield await this.readBatch(g.start, g.end, attrs, withVectors);
   }
 
+  /** One row group (index < rowGroups), reading only the named columns. */
+  readRowGroup(index: number, attributes: Iterable<string>, withVectors: boolean): Promise<RowBatch> {
+    const g = this.groups[index];
+    return this.readBatch(g.start, g.end, this.presentAttributes(attributes), withVectors);
+  }
+
   /** The wanted seqs by the row group whose seq range holds them (others are left out). */
   private groupsOf(seqs: number[]): Map<number, number[]> {
     const byGroup = new Map<number, number[]>();

@@ -3,11 +3,11 @@
  * through the index, ["vector", "kNN", v] is exact, `_debug/recall` measures one against the other,
  * and hint_cache_warm loads the index's centroids.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NamespaceDO } from "../../../durable-objects/namespace-do.ts";
 import { admin } from "../../helpers/admin.ts";
-import { makeTenant, namespaceStub, type TestTenant } from "../../helpers/api.ts";
+import { drainAlarms, makeTenant, namespaceStub, type TestTenant } from "../../helpers/api.ts";
 import { seededRandom } from "../../helpers/random.ts";
 import { tpufClient } from "../../helpers/turbopuffer.ts";
 
@@ -21,9 +21,7 @@ const vector = () => centres[Math.floor(rand() * centres.length)].map((x) => x +
 const docs: { id: number; vector: number[] }[] = [];
 
 async function drain() {
-  for (let i = 0; i < 200 && (await runDurableObjectAlarm(namespaceStub(t.id, NS))); i++) {
-    // flush and build the index until idle
-  }
+  await drainAlarms(t.id, NS);
 }
 
 beforeAll(async () => {

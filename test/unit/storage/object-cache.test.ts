@@ -89,6 +89,40 @@ describe("object cache", () => {
     expect(small.storageBytes).toBe(CACHE_BLOCK_BYTES);
   });
 
+  it("keeps a parsed range in place of its bytes, parsing it once per isolate", async () => {
+    const key = "oc-parsed";
+    const BIG = EXACT_MIN_OBJECT_BYTES + 4096;
+    const big = new Uint8Array(BIG).map((_, i) => (i * 17) % 251);
+    const store = new R2BlobStore(env.BUCKET);
+    await store.put(key, big);
+    const memory = new ByteLru<object>(64 << 20);
+    const cache = new ObjectCache({ store, memory });
+    let parses = 0;
+    const parse = (b: Uint8Array) => {
+      parses++;
+      return { sum: b.reduce((a, x) => a + x, 0), view: b };
+    };
+    const cold = newIoStats();
+    // concurrent readers of one range share its read and its parse
+    const [a, b] = await Promise.all([cache.parsedRange(key, BIG, 1000, 3000, parse, cold), cache.parsedRange(key, BIG, 1000, 3000, parse, cold)]);
+    expect(b).toBe(a);
+    expect(parses).toBe(1);
+    expect(cold.storageReads).toBe(1);
+    expect(cold.storageBytes).toBe(2000);
+    expect(a.sum).toBe(big.slice(1000, 3000).reduce((x, y) => x + y, 0));
+    // charged once: the bytes are not also kept under their own key
+    expect(memory.sizeBytes).toBe(2000);
+    const warm = newIoStats();
+    expect(await cache.parsedRange(key, BIG, 1000, 3000, parse, warm)).toBe(a);
+    expect(parses).toBe(1);
+    expect(warm.storageReads).toBe(0);
+    expect(warm.memoryHits).toBe(1);
+    expect(warm.bytesRead).toBe(2000);
+    // a failed read is not cached: the next call tries again
+    await expect(cache.parsedRange("oc-parsed-missing", BIG, 0, 10, parse, newIoStats())).rejects.toThrow(/missing/);
+    await expect(cache.parsedRange("oc-parsed-missing", BIG, 0, 10, parse, newIoStats())).rejects.toThrow(/missing/);
+  });
+
   it("propagates a missing object as an error", async () => {
     const cache = new ObjectCache({ store: new R2BlobStore(env.BUCKET), memory: new ByteLru(1 << 20) });
     await expect(cache.rangeReader("nope", 100, newIoStats()).slice(0, 10)).rejects.toThrow(/missing/);

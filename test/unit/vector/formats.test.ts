@@ -7,6 +7,7 @@ import {
 } from "../../../src/core/index/vector/centroid-list.ts";
 import { ClusterBlockBuilder, decodeClusterBlock } from "../../../src/core/index/vector/cluster-block.ts";
 import {
+  FragmentBuilder,
   encodeClusterObject,
   readBlockVectorRows,
   readBlockVectors,
@@ -15,6 +16,7 @@ import {
   readClusterBlocks,
   readClusterObjectTable,
 } from "../../../src/core/index/vector/cluster-object.ts";
+import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
 import { createRabitqEncoder } from "../../../src/core/index/vector/rabitq-encoder.ts";
 import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
@@ -22,14 +24,15 @@ import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 function makeBlock(clusterId: number, n: number, dim: number, exBits: number, withVectors: boolean, seed = 1): Uint8Array {
   const P = Math.ceil(dim / 128) * 128;
   const b = new ClusterBlockBuilder({ clusterId, dim, paddedDim: P, exBits, metric: "euclidean_squared", withVectors });
-  const enc = createRabitqEncoder(P, exBits, "euclidean_squared");
+  const enc = createRabitqEncoder(P, exBits, "euclidean_squared", tsKernels);
+  const origin = new Float32Array(P);
   const rng = createRng(seed);
   for (let i = 0; i < n; i++) {
     const r = new Float64Array(P);
     for (let d = 0; d < P; d++) r[d] = rng.nextGaussian();
     const v = new Float32Array(dim);
     for (let d = 0; d < dim; d++) v[d] = rng.nextGaussian();
-    b.add(1000 * clusterId + i + (i === 1 ? 2 ** 52 : 0), enc.encode(r, 0), withVectors ? v : null);
+    b.add(1000 * clusterId + i + (i === 1 ? 2 ** 52 : 0), enc.encode(r, origin), withVectors ? v : null);
   }
   return b.finish();
 }
@@ -52,7 +55,7 @@ describe("cluster block", () => {
     expect(b.seqs[0]).toBe(7000);
     expect(b.seqs[1]).toBe(7001 + 2 ** 52);
     expect(b.code1.length).toBe(33 * 16);
-    expect(b.ex.length).toBe(33 * 16 * 3);
+    expect(b.ex!.length).toBe(33 * 16 * 3);
     expect(b.vectors?.length).toBe(33 * 100);
     // re-encoding the decoded entries yields identical bytes
     const again = new ClusterBlockBuilder({ clusterId: 7, dim: 100, paddedDim: 128, exBits: 3, metric: "euclidean_squared", withVectors: true });
@@ -82,7 +85,7 @@ describe("cluster block", () => {
 
   it("rejects seqs that are not unsigned integers below 2^53", () => {
     const b = new ClusterBlockBuilder({ clusterId: 0, dim: 4, paddedDim: 128, exBits: 0, metric: "cosine", withVectors: false });
-    const code = createRabitqEncoder(128, 0, "cosine").encode(new Float64Array(128).fill(1), 0);
+    const code = createRabitqEncoder(128, 0, "cosine", tsKernels).encode(new Float64Array(128).fill(1), new Float32Array(128));
     expect(() => b.add(-1, code, null)).toThrow(/seq/);
     expect(() => b.add(2 ** 53, code, null)).toThrow(/seq/);
     expect(() => b.add(1.5, code, null)).toThrow(/seq/);
@@ -138,6 +141,36 @@ describe("cluster object", () => {
     await expect(readClusterObjectTable(memoryRangeReader(flip(bytes, bytes.length - 2)))).rejects.toThrow(DataCorruptionError);
     expect(() => encodeClusterObject([makeBlock(1, 1, 64, 1, false), makeBlock(1, 2, 64, 1, false)])).toThrow(/twice/);
   });
+
+  for (const withVectors of [true, false]) {
+    it(`writes a fragment of interleaved clusters as the per-cluster builders would (vectors ${withVectors})`, () => {
+      const dim = 100;
+      const P = 128;
+      const shape = { dim, paddedDim: P, exBits: 3, metric: "euclidean_squared" as const, withVectors };
+      const enc = createRabitqEncoder(P, 3, "euclidean_squared", tsKernels);
+      const rng = createRng(8);
+      const fragment = new FragmentBuilder(shape);
+      const builders = new Map<number, ClusterBlockBuilder>();
+      for (let i = 0; i < 200; i++) {
+        const c = [7, 2, 7, 40, 2, 0][i % 6] + (i % 17 === 0 ? 100 : 0);
+        const x = Float64Array.from({ length: P }, () => rng.nextGaussian());
+        const v = Float32Array.from({ length: dim }, () => rng.nextGaussian());
+        const code = enc.encode(x, new Float32Array(P));
+        fragment.addTo(c, i, code, v);
+        if (!builders.has(c)) builders.set(c, new ClusterBlockBuilder({ ...shape, clusterId: c }));
+        builders.get(c)!.add(i, code, v);
+      }
+      const blocks = [...builders.keys()].sort((a, b) => a - b).map((c) => builders.get(c)!.finish());
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+      const got = fragment.finishBlocks();
+      expect(got.length).toBe(blocks.length);
+      expect(got.every((b, i) => same(b, blocks[i]))).toBe(true);
+      const object = fragment.finishObject();
+      const expected = encodeClusterObject(blocks);
+      expect(object.locations).toEqual(expected.locations);
+      expect(same(object.bytes, expected.bytes)).toBe(true);
+    });
+  }
 
   it("reads a large table with a second range read", async () => {
     const blocks = Array.from({ length: 3000 }, (_, i) => makeBlock(i, 1, 8, 0, false, i));

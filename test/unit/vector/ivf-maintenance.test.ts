@@ -5,6 +5,7 @@ import { readClusterBlock, readClusterObjectTable } from "../../../src/core/inde
 import { prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
 import { encodeDeltaFragment } from "../../../src/core/index/vector/ivf-encoder.ts";
 import { liveMembers, mergeClusterBlocks, shouldSplit, splitCluster } from "../../../src/core/index/vector/ivf-maintenance.ts";
+import { type EncodeProgress, type Fragment, IvfEncodePass, IvfSample, batchEntries, clusterRanges, mergeClusters } from "../../../src/core/index/vector/ivf-build.ts";
 import { searchIvf } from "../../../src/core/index/vector/ivf-search.ts";
 import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
@@ -98,8 +99,8 @@ describe("incremental IVF maintenance", async () => {
 describe("bounded-memory build", () => {
   it("spills scratch fragments and writes several objects with the same index as one batch", async () => {
     const records = () => data.slice(0, 3000).map((vector, seq) => ({ seq, vector }));
-    const one = await buildMemoryIndex(records, { dim, metric, kernels, refine: "off" });
-    const many = await buildMemoryIndex(records, { dim, metric, kernels, refine: "off", batchBytes: 64 * 1024, maxObjectBytes: 8 * 1024 });
+    const one = await buildMemoryIndex(records, { dim, metric, kernels });
+    const many = await buildMemoryIndex(records, { dim, metric, kernels, batchBytes: 64 * 1024, maxObjectBytes: 8 * 1024 });
     expect(one.built.stats.scratchFragments).toBe(0);
     expect(many.built.stats.scratchFragments).toBeGreaterThan(5);
     expect(many.objects.size).toBeGreaterThan(3);
@@ -122,31 +123,33 @@ describe("bounded-memory build", () => {
   });
 });
 
-describe("cluster-size refinement in the build", () => {
-  it("splits sample-limited coarse clusters to ≈ N/(4·√N) entries and keeps recall", async () => {
-    const n = 6000;
-    const records = () => data.slice(0, n).map((vector, seq) => ({ seq, vector }));
-    const live = (s: number): boolean => s < n;
-    // a 300-vector sample allows only 25 coarse clusters; 4·√6000 ≈ 310 are wanted
-    const idx = await buildMemoryIndex(records, { dim, metric, kernels, sampleBytes: 300 * 4 * dim, batchBytes: 256 * 1024, refine: "ideal" });
-    expect(idx.built.stats.coarseNlist).toBe(25);
-    expect(idx.built.stats.nlist).toBeGreaterThan(200);
-    // and no cluster is left far above the target size
-    expect(Math.max(...idx.index.sizes)).toBeLessThan(4 * idx.index.targetClusterSize);
-    expect(idx.index.targetClusterSize).toBe(Math.ceil(n / 310));
-    let total = 0;
-    for (let c = 0; c < idx.index.nlist; c++) {
-      const blocks = await idx.readCluster(c);
-      const count = blocks.reduce((a, b) => a + b.count, 0);
-      expect(count).toBe(idx.index.sizes[c]);
-      total += count;
+describe("a build in separate steps", () => {
+  it("resumed from its state between every batch and merge range, writes the same index as in one go", async () => {
+    const n = 3000;
+    const records = data.slice(0, n).map((vector, seq) => ({ seq, vector }));
+    const o = { dim, metric, kernels, batchBytes: 64 * 1024, maxObjectBytes: 64 * 1024 };
+    const whole = await buildMemoryIndex(() => records, o);
+    // the same steps, each starting from the JSON of the previous one's state
+    const sample = new IvfSample(o);
+    for (const r of records) sample.offer(r.seq, r.vector);
+    const training = sample.train();
+    const index = openCentroidIndex(decodeCentroidList(encodeCentroidList(training.list)), kernels);
+    const per = batchEntries(o, index.paddedDim);
+    let progress: EncodeProgress | undefined;
+    const fragments: Fragment[] = [];
+    for (let i = 0; i < n; i += per) {
+      const pass = new IvfEncodePass(index, training.calibration, o, progress && JSON.parse(JSON.stringify(progress)));
+      const f = pass.encode(records.slice(i, i + per));
+      fragments.push({ reader: memoryRangeReader(f.bytes), locations: f.locations });
+      progress = pass.progress();
     }
-    expect(total).toBe(n);
-    let recall = 0;
-    for (const q of queries) {
-      const r = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster });
-      recall += recallAt(r.results.map((x) => x.seq), exactTopK(q, data, 10, dist, live));
+    expect(fragments.length).toBeGreaterThan(3);
+    const objects: Uint8Array[] = [];
+    for (const [from, to] of clusterRanges(progress!.sizes, per)) {
+      await mergeClusters(index, fragments, from, to, o, async (bytes) => void objects.push(bytes));
     }
-    expect(recall / queries.length).toBeGreaterThanOrEqual(0.95);
+    const finished = new IvfEncodePass(index, training.calibration, o, progress).finish(0.95);
+    expect(finished.centroidListBytes).toEqual(whole.built.centroidListBytes);
+    expect(objects).toEqual([...whole.objects.values()]);
   });
 });

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../../src/core/errors.ts";
 import { type VectorMetric, prepareVector, preparedDistance } from "../../../src/core/index/vector/distance.ts";
+import type { ClusterBlock } from "../../../src/core/index/vector/cluster-block.ts";
+import { type ClusterBlockLocation, readBlockExRows, readClusterBlockHead, readClusterObjectTable } from "../../../src/core/index/vector/cluster-object.ts";
 import { searchIvf } from "../../../src/core/index/vector/ivf-search.ts";
+import { memoryRangeReader } from "../../../src/storage/range-reader.ts";
 import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
+import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
 import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
 import { clusteredData } from "../../helpers/vector-data.ts";
 import { buildMemoryIndex, exactTopK, recallAt } from "../../helpers/vector-index.ts";
@@ -109,6 +113,46 @@ describe("IVF search semantics", async () => {
   });
 });
 
+describe("IVF search over block heads", async () => {
+  // the 1-bit bound tightens with the dimension: at 384-d few entries survive it
+  const dim = 384;
+  const { data, queries, records } = dataset(4000, dim, "cosine", 8, 5);
+  const idx = await buildMemoryIndex(records, { dim, metric: "cosine", kernels, nlist: 8 });
+
+  it("reads only the survivors' ex rows when blocks come as heads, with the same results", async () => {
+    // the heads of every block, and a reader of their ex rows from the stored objects
+    const heads = new Map<number, ClusterBlock[]>();
+    const source = new Map<ClusterBlock, { bytes: Uint8Array; loc: ClusterBlockLocation }>();
+    for (const bytes of idx.objects.values()) {
+      const reader = memoryRangeReader(bytes);
+      for (const loc of await readClusterObjectTable(reader)) {
+        const head = await readClusterBlockHead(reader, loc, idx.index.paddedDim);
+        expect(head.ex).toBeNull();
+        heads.set(loc.clusterId, [...(heads.get(loc.clusterId) ?? []), head]);
+        source.set(head, { bytes, loc });
+      }
+    }
+    let rowsRead = 0;
+    const readExRows = async (block: ClusterBlock, entries: readonly number[]) => {
+      rowsRead += entries.length;
+      const { bytes, loc } = source.get(block)!;
+      return readBlockExRows(memoryRangeReader(bytes), loc, block, entries);
+    };
+    // heads carry no vectors: the rerank takes them from the data in both searches
+    const rerank = { fetchVectors: async (cands: { seq: number }[]) => cands.map((c) => data[c.seq]) };
+    for (const q of queries.slice(0, 8)) {
+      rowsRead = 0;
+      const full = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: idx.readCluster, rerank, nprobe: 4 });
+      const split = await searchIvf({ query: q, k: 10, centroids: idx.index, readCluster: async (c) => heads.get(c) ?? [], readExRows, rerank, nprobe: 4 });
+      expect(split.results).toEqual(full.results);
+      expect(rowsRead).toBe(split.stats.candidatesRefined);
+      expect(rowsRead).toBeLessThan(split.stats.candidatesScanned / 4);
+    }
+    await expect(searchIvf({ query: queries[0], k: 10, centroids: idx.index, readCluster: async (c) => heads.get(c) ?? [] })).rejects.toThrow(/ex rows/);
+  });
+
+});
+
 describe("TS and Wasm kernels through the whole pipeline", () => {
   it("build identical centroid lists and blocks, and return identical results", async () => {
     const dim = 40;
@@ -122,6 +166,22 @@ describe("TS and Wasm kernels through the whole pipeline", () => {
       const rb = await searchIvf({ query: q, k: 10, centroids: b.index, readCluster: b.readCluster });
       expect(rb).toEqual(ra);
     }
+  });
+});
+
+describe("prepared vectors", () => {
+  it("are the same from float32 and number arrays, and reject non-finite values from either", () => {
+    const rng = createRng(4);
+    const v = Float32Array.from({ length: 33 }, () => rng.nextGaussian());
+    for (const metric of ["cosine", "euclidean_squared"] as const) {
+      expect(Array.from(prepareVector(v, 33, metric))).toEqual(Array.from(prepareVector(Array.from(v), 33, metric)));
+    }
+    const bad = v.slice();
+    bad[5] = Number.NaN;
+    expect(() => prepareVector(bad, 33, "cosine")).toThrow(/non-finite value NaN at dimension 5/);
+    bad[5] = Number.POSITIVE_INFINITY;
+    expect(() => prepareVector(Array.from(bad), 33, "dot_product")).toThrow(/non-finite value Infinity at dimension 5/);
+    expect(() => prepareVector(new Float32Array(33), 33, "cosine")).toThrow(/zero vector/);
   });
 });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { VectorMetric } from "../../../src/core/index/vector/distance.ts";
+import { tsKernels } from "../../../src/core/index/vector/kernels.ts";
 import { createRotator } from "../../../src/core/index/vector/rotation.ts";
 import { createRng } from "../../../src/core/index/vector/seeded-rng.ts";
+import { vectorKernels } from "../../../src/wasm/vector-kernels.ts";
 import { estimateAll as estimateWith, gaussian as gaussianWith } from "../../helpers/rabitq-estimates.ts";
 
 const DIM = 200; // padded to 256: exercises the non-power-of-two rotation path
@@ -83,7 +85,7 @@ describe("rotation", () => {
       const rng = createRng(dim);
       const a = Float64Array.from({ length: dim }, () => rng.nextGaussian());
       const b = Float64Array.from({ length: dim }, () => rng.nextGaussian());
-      const rot = createRotator(dim, 99);
+      const rot = createRotator(dim, 99, tsKernels);
       const ra = rot.rotate(a, new Float64Array(rot.paddedDim));
       const rb = rot.rotate(b, new Float64Array(rot.paddedDim));
       let dotA = 0;
@@ -100,7 +102,7 @@ describe("rotation", () => {
       }
       expect(nR).toBeCloseTo(nA, 6);
       expect(dotR).toBeCloseTo(dotA, 6);
-      expect(Array.from(createRotator(dim, 99).rotate(a, new Float64Array(rot.paddedDim)))).toEqual(Array.from(ra));
+      expect(Array.from(createRotator(dim, 99, tsKernels).rotate(a, new Float64Array(rot.paddedDim)))).toEqual(Array.from(ra));
       // a basis vector spreads over all coordinates (no coordinate keeps most of the mass)
       const e1 = new Float64Array(dim);
       e1[dim - 1] = 1;
@@ -138,12 +140,14 @@ describe("rotation", () => {
     return x;
   }
 
-  it.each([64, 128, 200, 384, 768, 1000, 1536])("equals the plain construction bit for bit at dim %i (fused passes change no result)", (dim) => {
+  it.each([64, 128, 200, 384, 768, 1000, 1536])("equals the plain construction bit for bit at dim %i with either kernels (fused passes change no result)", (dim) => {
     const rng = createRng(dim + 1);
-    const rot = createRotator(dim, 5);
-    for (let k = 0; k < 20; k++) {
-      const v = Float64Array.from({ length: dim }, () => rng.nextGaussian());
-      expect(Array.from(rot.rotate(v, new Float64Array(rot.paddedDim)))).toEqual(Array.from(referenceRotate(v, dim, 5)));
+    for (const kernels of [tsKernels, vectorKernels()]) {
+      const rot = createRotator(dim, 5, kernels);
+      for (let k = 0; k < 20; k++) {
+        const v = Float64Array.from({ length: dim }, () => rng.nextGaussian());
+        expect(Array.from(rot.rotate(v, new Float64Array(rot.paddedDim)))).toEqual(Array.from(referenceRotate(v, dim, 5)));
+      }
     }
   });
 });

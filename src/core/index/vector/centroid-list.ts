@@ -54,7 +54,7 @@ export interface CentroidIndex extends CentroidList {
 export function openCentroidIndex(list: CentroidList, kernels: VectorKernels): CentroidIndex {
   return {
     ...list,
-    rotator: createRotator(list.dim, list.rotatorSeed),
+    rotator: createRotator(list.dim, list.rotatorSeed, kernels),
     matrix: kernels.createMatrix(list.centroids, list.nlist, list.paddedDim),
     kernels,
   };

@@ -22,8 +22,14 @@ import {
   CLUSTER_VECTORS_MAGIC,
   type ClusterBlock,
   type DecodeBlockOptions,
+  EntryStore,
+  blockHeadBytes,
+  clusterBlockSizes,
   decodeClusterBlock,
+  exRowRange,
+  writeClusterBlock,
 } from "./cluster-block.ts";
+import type { EntryCode } from "./rabitq-encoder.ts";
 
 export const CLUSTER_OBJECT_MAGIC = 0x4f435645; // "EVCO"
 const TABLE_ENTRY_BYTES = 24;
@@ -38,6 +44,70 @@ export interface ClusterBlockLocation {
   offset: number;
   scanBytes: number;
   vectorBytes: number;
+}
+
+/**
+ * Entries of many clusters in arrival order, written as one object with a block per cluster
+ * (ascending ids, each cluster's entries in arrival order): the same bytes as a builder per
+ * cluster and encodeClusterObject, without a builder and a block buffer per cluster — a flush
+ * fragment spreads ~1,000 vectors over about as many clusters.
+ */
+export class FragmentBuilder extends EntryStore {
+  private clusters = new Int32Array(16);
+
+  /** Adds an encoded entry of cluster `clusterId` (see EntryStore.add). */
+  addTo(clusterId: number, seq: number, code: EntryCode, vector: Float32Array | null): void {
+    if (this.count === this.clusters.length) {
+      const next = new Int32Array(2 * this.clusters.length);
+      next.set(this.clusters);
+      this.clusters = next;
+    }
+    this.clusters[this.count] = clusterId;
+    this.add(seq, code, vector);
+  }
+
+  /** The entries grouped by cluster: entry order, and [clusterId, start, count] runs in it. */
+  private runs(): { order: Int32Array; runs: [number, number, number][] } {
+    const c = this.clusters;
+    const order = Int32Array.from({ length: this.count }, (_, i) => i).sort((a, b) => c[a] - c[b] || a - b);
+    const runs: [number, number, number][] = [];
+    for (let s = 0; s < order.length; ) {
+      let e = s + 1;
+      while (e < order.length && c[order[e]] === c[order[s]]) e++;
+      runs.push([c[order[s]], s, e - s]);
+      s = e;
+    }
+    return { order, runs };
+  }
+
+  /** One block per cluster, ascending ids. */
+  finishBlocks(): Uint8Array[] {
+    const { order, runs } = this.runs();
+    return runs.map(([clusterId, start, count]) => {
+      const { scanBytes, vectorBytes } = clusterBlockSizes(this, count);
+      const out = new Uint8Array(scanBytes + vectorBytes);
+      writeClusterBlock(out, 0, this, clusterId, this, count, order.subarray(start, start + count));
+      return out;
+    });
+  }
+
+  /** The object encodeClusterObject(finishBlocks()) would give, written in place. */
+  finishObject(): { bytes: Uint8Array; locations: ClusterBlockLocation[] } {
+    const { order, runs } = this.runs();
+    const locations: ClusterBlockLocation[] = [];
+    let offset = 0;
+    for (const [clusterId, , count] of runs) {
+      const { scanBytes, vectorBytes } = clusterBlockSizes(this, count);
+      locations.push({ clusterId, count, offset, scanBytes, vectorBytes });
+      offset += (scanBytes + vectorBytes + 15) & ~15;
+    }
+    const out = new Uint8Array(offset + 8 + TABLE_ENTRY_BYTES * locations.length + FOOTER_BYTES);
+    runs.forEach(([clusterId, start, count], i) => {
+      writeClusterBlock(out, locations[i].offset, this, clusterId, this, count, order.subarray(start, start + count));
+    });
+    writeTable(out, offset, locations);
+    return { bytes: out, locations };
+  }
 }
 
 /** Concatenates encoded blocks (output of ClusterBlockBuilder.finish) into one object. */
@@ -59,11 +129,15 @@ export function encodeClusterObject(blocks: Uint8Array[]): { bytes: Uint8Array; 
     });
     offset += (b.byteLength + 15) & ~15;
   }
-  const tableOffset = offset;
-  const tableBytes = 8 + TABLE_ENTRY_BYTES * locations.length;
-  const out = new Uint8Array(tableOffset + tableBytes + FOOTER_BYTES);
+  const out = new Uint8Array(offset + 8 + TABLE_ENTRY_BYTES * locations.length + FOOTER_BYTES);
   for (let i = 0; i < blocks.length; i++) out.set(blocks[i], locations[i].offset);
-  const dv = new DataView(out.buffer);
+  writeTable(out, offset, locations);
+  return { bytes: out, locations };
+}
+
+/** Writes the offset table at tableOffset and the footer after it (they end the object). */
+function writeTable(out: Uint8Array, tableOffset: number, locations: ClusterBlockLocation[]): void {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   dv.setUint32(tableOffset, locations.length, true);
   let p = tableOffset + 8;
   for (const l of locations) {
@@ -77,7 +151,6 @@ export function encodeClusterObject(blocks: Uint8Array[]): { bytes: Uint8Array; 
   dv.setFloat64(p, tableOffset, true);
   dv.setUint32(p + 8, crc32(out.subarray(tableOffset, p)), true);
   dv.setUint32(p + 12, CLUSTER_OBJECT_MAGIC, true);
-  return { bytes: out, locations };
 }
 
 /** Parses the offset table from the object's tail bytes (must include footer and table). */
@@ -132,6 +205,49 @@ export async function readClusterBlock(
   opts: DecodeBlockOptions & { withVectors?: boolean } = {},
 ): Promise<ClusterBlock> {
   return decodeAt(new Uint8Array(await reader.slice(loc.offset, blockEnd(loc, opts))), loc, opts);
+}
+
+/** Reads and decodes one block's head only (seqs, 1-bit codes, factors): the first step of a query. */
+export async function readClusterBlockHead(reader: RangeReader, loc: ClusterBlockLocation, paddedDim: number, opts: DecodeBlockOptions = {}): Promise<ClusterBlock> {
+  const end = loc.offset + blockHeadBytes(loc.count, paddedDim);
+  return decodeAt(new Uint8Array(await reader.slice(loc.offset, end)), loc, opts);
+}
+
+/** Rows this close (in bytes) are read with one range: a small gap costs less than another read. */
+const EX_ROW_GAP_BYTES = 2048;
+
+/**
+ * Reads the ex rows of some entries of a block (the survivors of a query's 1-bit pass), nearby
+ * rows with one range read each. Returns the rows concatenated in the order of `entries`.
+ */
+export async function readBlockExRows(
+  reader: RangeReader,
+  loc: ClusterBlockLocation,
+  block: Pick<ClusterBlock, "count" | "paddedDim" | "exBits">,
+  entries: readonly number[],
+): Promise<Uint8Array> {
+  const rowBytes = block.exBits * (block.paddedDim >> 3);
+  const out = new Uint8Array(entries.length * rowBytes);
+  const order = entries.map((e, i) => [e, i] as const).sort((a, b) => a[0] - b[0]);
+  const reads: Promise<void>[] = [];
+  for (let s = 0; s < order.length; ) {
+    let t = s;
+    while (t + 1 < order.length && (order[t + 1][0] - order[t][0] - 1) * rowBytes <= EX_ROW_GAP_BYTES) t++;
+    const first = order[s][0];
+    const last = order[t][0];
+    if (first < 0 || last >= block.count) throw new InvalidArgumentError(`cluster-object: entry ${last} out of range`);
+    const start = loc.offset + exRowRange(block.count, block.paddedDim, block.exBits, first)[0];
+    const group = order.slice(s, t + 1);
+    reads.push(
+      reader.slice(start, start + (last - first + 1) * rowBytes).then((buf) => {
+        const run = new Uint8Array(buf);
+        for (const [e, i] of group) out.set(run.subarray((e - first) * rowBytes, (e - first + 1) * rowBytes), i * rowBytes);
+      }),
+    );
+    s = t + 1;
+  }
+  await Promise.all(reads);
+  return out;
 }
 
 /** Blocks of one object whose gap is at most this are fetched by one range read. */

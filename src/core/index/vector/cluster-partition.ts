@@ -40,7 +40,7 @@ export function partitionMembers(
     rotator.rotate(prepared[i], tmp);
     for (let d = 0; d < P; d++) rotated[i * P + d] = tmp[d];
   }
-  const km = trainKMeansOn(kernels.createMatrix(rotated, n, P), Math.min(parts, n), { seed });
+  const km = trainKMeansOn(kernels.createMatrix(rotated, n, P), Math.min(parts, n), { seed, kernels });
   return { centroids: km.centroids, assignment: km.assignment, sizes: km.sizes };
 }
 
@@ -63,7 +63,7 @@ export function encodeMembers(
   const builders = ids.slice(0, k).map((id) => newBlockBuilder(shape, id, withVectors));
   for (let i = 0; i < members.length; i++) {
     const j = partition.assignment[i];
-    enc.encodeInto(builders[j], members[i].seq, prepared[i], j);
+    builders[j].add(members[i].seq, enc.encode(prepared[i], j), prepared[i]);
   }
   return builders.map((b, j) => ({ clusterId: ids[j], bytes: b.finish(), count: b.count }));
 }

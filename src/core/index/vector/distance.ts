@@ -70,12 +70,21 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>, metric: Vec
 export function prepareVector(v: ArrayLike<number>, dim: number, metric: VectorMetric): Float32Array {
   if (v.length !== dim) throw new InvalidArgumentError(`vector: expected ${dim} dimensions, got ${v.length}`);
   const out = new Float32Array(dim);
-  let ss = 0;
-  for (let i = 0; i < dim; i++) {
-    const x = v[i];
-    if (!Number.isFinite(x)) throw new InvalidArgumentError(`vector: non-finite value ${x} at dimension ${i}`);
-    out[i] = x;
-    ss += x * x;
+  let ss = NaN;
+  if (v instanceof Float32Array) {
+    // float32 squares cannot overflow a float64 sum: it is finite exactly when every value is
+    out.set(v);
+    ss = 0;
+    for (let i = 0; i < dim; i++) ss += out[i] * out[i];
+  }
+  if (!Number.isFinite(ss)) {
+    ss = 0;
+    for (let i = 0; i < dim; i++) {
+      const x = v[i];
+      if (!Number.isFinite(x)) throw new InvalidArgumentError(`vector: non-finite value ${x} at dimension ${i}`);
+      out[i] = x;
+      ss += x * x;
+    }
   }
   if (metric === "cosine") {
     if (ss === 0) throw new InvalidArgumentError("vector: zero vector has no cosine direction");

@@ -57,7 +57,7 @@ export interface TrainCentroidsOptions {
 export function trainCentroids(sample: Float32Array, n: number, o: TrainCentroidsOptions): CentroidList {
   const P = paddedDimension(o.dim);
   const rotatorSeed = (o.seed ^ 0x2545f491) >>> 0;
-  const rotator = createRotator(o.dim, rotatorSeed);
+  const rotator = createRotator(o.dim, rotatorSeed, o.kernels);
   const rotated = P === o.dim ? sample : new Float32Array(n * P);
   const tmp = new Float64Array(P);
   for (let i = 0; i < n; i++) {
@@ -66,7 +66,7 @@ export function trainCentroids(sample: Float32Array, n: number, o: TrainCentroid
   }
   const k = Math.max(1, Math.min(o.nlist, n));
   const matrix = o.kernels.createMatrix(rotated, n, P);
-  const km = trainKMeansOn(matrix, k, { seed: o.seed, iterations: o.iterations });
+  const km = trainKMeansOn(matrix, k, { seed: o.seed, iterations: o.iterations, kernels: o.kernels });
   return {
     nlist: k,
     dim: o.dim,

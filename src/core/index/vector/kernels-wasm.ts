@@ -5,7 +5,7 @@
  * compile Wasm at run time: workerd imports the .wasm as a module, Node compiles the same bytes.
  */
 
-import type { F32Matrix, VectorKernels } from "./kernels.ts";
+import type { F32Matrix, RabitqCoder, RotationKernel, VectorKernels } from "./kernels.ts";
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -14,6 +14,43 @@ interface KernelExports {
   l2Rows(mat: number, rows: number, dim: number, q: number, out: number): void;
   l2Rows4(mat: number, rows: number, dim: number, qs: number, out: number): void;
   dotRows(mat: number, rows: number, dim: number, q: number, out: number): void;
+  rotate(x: number, n: number, P: number, h: number, mult: number, rounds: number, scale: number): void;
+  rabitqCode(
+    x: number,
+    cen: number,
+    r: number,
+    P: number,
+    exBits: number,
+    grid: number,
+    absO: number,
+    code1: number,
+    ex: number,
+    stats: number,
+  ): void;
+  quantizeRows(
+    src: number,
+    count: number,
+    dim: number,
+    dimPad: number,
+    R: number,
+    wide: number,
+    dst: number,
+    stats: number,
+    statRows: number,
+  ): void;
+  dotI8Rows4(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  dotI8Rows(qmat: number, rows: number, dimPad: number, qq: number, out: number): void;
+  nearestRow(
+    mat: number,
+    rows: number,
+    dim: number,
+    q: number,
+    qStats: number,
+    statRows: number,
+    rowStats: number,
+    dots: number,
+    bound: number,
+  ): number;
 }
 
 /** Everything below this offset is left to the module's own (empty) static data. */
@@ -72,6 +109,62 @@ export function createWasmKernels(module: WebAssembly.Module): VectorKernels {
     createMatrix(data, rows, dim) {
       return createWasmMatrix(module, data, rows, dim);
     },
+    createRotation(mult, paddedDim, h, scale) {
+      return createWasmRotation(module, mult, paddedDim, h, scale);
+    },
+    createRabitqCoder(paddedDim, exBits, grid) {
+      return createWasmRabitqCoder(module, paddedDim, exBits, grid);
+    },
+  };
+}
+
+/** A rotation's multiplier table resident in its own instance; each call copies v in and out. */
+function createWasmRotation(module: WebAssembly.Module, mult: Float64Array, P: number, h: number, scale: number): RotationKernel {
+  const arena = new Arena(module);
+  const pMult = HEAP_START + align16(8 * P);
+  const buf = arena.reserve(pMult + 8 * mult.length - HEAP_START);
+  const x = new Float64Array(buf, HEAP_START, P);
+  new Float64Array(buf, pMult, mult.length).set(mult);
+  const rounds = mult.length / P;
+  return {
+    rotate(v, out) {
+      const n = Math.min(v.length, P);
+      if (n === v.length) x.set(v);
+      else for (let i = 0; i < n; i++) x[i] = v[i];
+      x.fill(0, n);
+      arena.ex.rotate(HEAP_START, n, P, h, pMult, rounds, scale);
+      out.set(x);
+      return out;
+    },
+  };
+}
+
+/** RaBitQ code buffers in their own instance: code1 and ex are views of its memory (it never grows). */
+function createWasmRabitqCoder(module: WebAssembly.Module, P: number, exBits: number, grid: Float64Array): RabitqCoder {
+  const arena = new Arena(module);
+  const codeBytes = P >> 3;
+  const pX = HEAP_START;
+  const pC = pX + 8 * P;
+  const pR = pC + 4 * P;
+  const pAbs = pR + 8 * P;
+  const pCode1 = pAbs + 8 * P;
+  const pEx = pCode1 + align16(codeBytes);
+  const pGrid = pEx + align16(exBits * codeBytes);
+  const pStats = pGrid + 8 * grid.length;
+  const buf = arena.reserve(pStats + 8 * 6 - HEAP_START);
+  const x = new Float64Array(buf, pX, P);
+  const c = new Float32Array(buf, pC, P);
+  new Float64Array(buf, pGrid, grid.length).set(grid);
+  const stats = new Float64Array(buf, pStats, 6);
+  return {
+    code1: new Uint8Array(buf, pCode1, codeBytes),
+    ex: new Uint8Array(buf, pEx, exBits * codeBytes),
+    encode(rotated, centroid, out) {
+      x.set(rotated.subarray(0, P));
+      c.set(centroid.subarray(0, P));
+      arena.ex.rabitqCode(pX, pC, pR, P, exBits, pGrid, pAbs, pCode1, pEx, pStats);
+      out.set(stats);
+    },
   };
 }
 
@@ -84,13 +177,41 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
   const matBytes = rows * dim * 4;
   const pQuery = HEAP_START + align16(matBytes);
   const pOut = pQuery + align16(BATCH * dim * 4);
-  const buf = arena.reserve(pOut + BATCH * rows * 4 - HEAP_START);
-  const mat = new Float32Array(buf, HEAP_START, rows * dim);
-  mat.set(data.subarray(0, rows * dim));
-  const q = new Float32Array(buf, pQuery, dim);
-  const qs = new Float32Array(buf, pQuery, BATCH * dim);
-  const res = new Float32Array(buf, pOut, rows);
-  const res4 = new Float32Array(buf, pOut, BATCH * rows);
+  // nearest()'s int8 copy of the rows (a quarter of the matrix) and its scratch, reserved on its
+  // first call; queries are int16 with the finest range that keeps the int32 dot products exact
+  // (dimPad·127·R < 2³¹), at most 2047
+  const dimPad = (dim + 7) & ~7;
+  const range = Math.min(2047, Math.floor((2 ** 31 - 1) / (127 * dimPad)));
+  const pQmat = align16(pOut + BATCH * rows * 4);
+  const pRowStats = align16(pQmat + rows * dimPad);
+  const pQq = align16(pRowStats + 32 * rows + 24);
+  const pQStats = pQq + 2 * BATCH * dimPad;
+  const pDots = pQStats + 32 * BATCH;
+  const pBound = align16(pDots + 4 * BATCH * rows);
+  const end = pBound + 8 * (rows + 1);
+  let buf = arena.reserve(pOut + BATCH * rows * 4 - HEAP_START);
+  new Float32Array(buf, HEAP_START, rows * dim).set(data.subarray(0, rows * dim));
+  let mat!: Float32Array, q!: Float32Array, qs!: Float32Array, res!: Float32Array, res4!: Float32Array;
+  const views = (): void => {
+    mat = new Float32Array(buf, HEAP_START, rows * dim);
+    q = new Float32Array(buf, pQuery, dim);
+    qs = new Float32Array(buf, pQuery, BATCH * dim);
+    res = new Float32Array(buf, pOut, rows);
+    res4 = new Float32Array(buf, pOut, BATCH * rows);
+  };
+  views();
+  let quantized = false;
+  const quantize = (): void => {
+    buf = arena.reserve(end - HEAP_START);
+    views();
+    arena.ex.quantizeRows(HEAP_START, rows, dim, dimPad, 127, 0, pQmat, pRowStats, rows);
+    // the maxima of ‖c‖², ‖c‖ and ‖c − ĉ‖ after the stats (NaN when a row is not finite)
+    const st = new Float64Array(buf, pRowStats, 4 * rows + 3);
+    [0, 2, 3].forEach((col, k) => {
+      st[4 * rows + k] = st.subarray(col * rows, (col + 1) * rows).reduce((m, v) => Math.max(m, v), 0);
+    });
+    quantized = true;
+  };
   return {
     rows,
     dim,
@@ -110,6 +231,22 @@ function createWasmMatrix(module: WebAssembly.Module, data: Float32Array, rows: 
         q.set(queries.subarray(k * dim, (k + 1) * dim));
         arena.ex.l2Rows(HEAP_START, rows, dim, pQuery, pOut);
         out.set(res, k * rows);
+      }
+    },
+    nearest(queries, count, out) {
+      if (!quantized) quantize();
+      const ex = arena.ex;
+      for (let k = 0; k < count; ) {
+        const n = Math.min(BATCH, count - k);
+        qs.set(queries.subarray(k * dim, (k + n) * dim));
+        ex.quantizeRows(pQuery, n, dim, dimPad, range, 1, pQq, pQStats, BATCH);
+        if (n === BATCH) ex.dotI8Rows4(pQmat, rows, dimPad, pQq, pDots);
+        else for (let j = 0; j < n; j++) ex.dotI8Rows(pQmat, rows, dimPad, pQq + 2 * j * dimPad, pDots + 4 * j * rows);
+        for (let j = 0; j < n; j++) {
+          const pq = pQuery + 4 * j * dim;
+          out[k + j] = ex.nearestRow(HEAP_START, rows, dim, pq, pQStats + 8 * j, BATCH, pRowStats, pDots + 4 * j * rows, pBound);
+        }
+        k += n;
       }
     },
     dot(query, out) {

@@ -1,9 +1,12 @@
 /**
  * The hot loops of the vector index behind one interface, and their plain-TS reference version.
  * Owns the arithmetic contract both implementations meet bit for bit (kernels-wasm.ts is the fast
- * one): integer kernels return exact integers, and f32 kernels accumulate in 4 lanes in a fixed
- * order, each product and sum rounded to float32, so Wasm SIMD and TS agree exactly.
+ * one): integer kernels return exact integers, f32 kernels accumulate in 4 lanes in a fixed
+ * order, each product and sum rounded to float32, and the float64 write-path kernels
+ * (encode-kernels.ts) do the same operations in the same order, so Wasm SIMD and TS agree exactly.
  */
+
+import { createTsRabitqCoder, createTsRotation } from "./encode-kernels.ts";
 
 export interface F32Matrix {
   readonly rows: number;
@@ -15,10 +18,42 @@ export interface F32Matrix {
    * value equal to what l2 gives. Faster per query: one pass over the rows serves several queries.
    */
   l2Batch(queries: Float32Array, count: number, out: Float32Array): void;
+  /**
+   * out[k] = the first r with the smallest l2 value ‖row_r − q_k‖² for `count` queries (count × dim):
+   * the answer of l2Batch followed by a first-minimum scan. The Wasm matrix skips the rows that a
+   * rigorous bound proves farther (assembly/kernels.ts), so it computes about one f32 distance each.
+   */
+  nearest(queries: Float32Array, count: number, out: Int32Array): void;
   /** out[r] = ⟨row_r, q⟩ (float32 lane order). */
   dot(query: Float32Array, out: Float32Array): void;
-  /** A read-only view of one row. */
+  /** A read-only view of one row (a later nearest() call may move it: copy what you keep). */
   row(r: number): Float32Array;
+}
+
+/** A rotation with its multiplier table resident (rotation.ts builds the table). */
+export interface RotationKernel {
+  /**
+   * out[0, P) = v zero-padded to P = paddedDim; then per round r (mult holds rounds × P values):
+   * out ·= mult_r (round 0: out = v·mult_0), then the unnormalised Walsh–Hadamard transform of
+   * out[off_r, off_r + h), off_r = 0 for even r and P − h for odd r; finally that last block ·= scale.
+   */
+  rotate(v: ArrayLike<number>, out: Float64Array): Float64Array;
+}
+
+/** RaBitQ's per-dimension code loops for one (paddedDim, exBits, scales), with resident buffers. */
+export interface RabitqCoder {
+  /** The last encode's sign-bit code (paddedDim/8 bytes) and exBits bit planes; overwritten by the next. */
+  readonly code1: Uint8Array;
+  readonly ex: Uint8Array;
+  /**
+   * Codes the residual r = x − c of a rotated vector x from its centroid c (paddedDim values each,
+   * r in float64). stats[5] = Σ c_i·r_i and stats[0] = Σ r_i²; when that is 0 nothing else is
+   * written. Else, with o = r/‖r‖: code1 bit i = (o_i > 0), stats[1] = Σ|o_i|, stats[2] =
+   * popcount(code1); with exBits > 0, of the 8 scales t the one maximising cos(y, |o|) with
+   * y_i = min(⌊t·|o_i|⌋, 2^exBits − 1) + ½ (first on ties), stats[3] = Σ y_i·|o_i| at it, ex holds
+   * e_i = k_i (o_i > 0) or 2^exBits − 1 − k_i, and stats[4] = Σ e_i. Sums add over i in order.
+   */
+  encode(x: Float64Array, c: Float32Array, stats: Float64Array): void;
 }
 
 export interface VectorKernels {
@@ -47,6 +82,10 @@ export interface VectorKernels {
   ): void;
   /** Makes a matrix resident for repeated f32 distance batches (the centroids, a k-means sample). */
   createMatrix(data: Float32Array, rows: number, dim: number): F32Matrix;
+  /** See RotationKernel; h is a power of two with P/2 ≤ h ≤ P. */
+  createRotation(mult: Float64Array, paddedDim: number, h: number, scale: number): RotationKernel;
+  /** See RabitqCoder; grid holds the 8 scales (unused when exBits is 0). */
+  createRabitqCoder(paddedDim: number, exBits: number, grid: Float64Array): RabitqCoder;
 }
 
 function popcount32(x: number): number {
@@ -177,10 +216,26 @@ export const tsKernels: VectorKernels = {
           for (let r = 0; r < rows; r++) out[k * rows + r] = l2F32(data, r * dim, queries, k * dim, dim);
         }
       },
+      nearest(queries, count, out) {
+        for (let k = 0; k < count; k++) {
+          let best = 0;
+          let min = l2F32(data, 0, queries, k * dim, dim);
+          for (let r = 1; r < rows; r++) {
+            const d = l2F32(data, r * dim, queries, k * dim, dim);
+            if (d < min) {
+              min = d;
+              best = r;
+            }
+          }
+          out[k] = best;
+        }
+      },
       dot(query, out) {
         for (let r = 0; r < rows; r++) out[r] = dotF32(data, r * dim, query, 0, dim);
       },
       row: (r) => data.subarray(r * dim, (r + 1) * dim),
     };
   },
+  createRotation: createTsRotation,
+  createRabitqCoder: createTsRabitqCoder,
 };

@@ -27,15 +27,12 @@ export interface KMeansResult {
   sizes: Uint32Array;
 }
 
-export function trainKMeans(data: Float32Array, n: number, dim: number, k: number, opts: KMeansOptions): KMeansResult {
-  return trainKMeansOn(opts.kernels.createMatrix(data, n, dim), k, opts);
-}
-
 /**
  * k-means over the rows of a resident matrix (the caller may drop its own copy of the sample once
- * the matrix exists: the build's memory budget counts the sample once).
+ * the matrix exists: the build's memory budget counts the sample once). `kernels` makes each
+ * iteration's centroids resident for the assignment step.
  */
-export function trainKMeansOn(matrix: F32Matrix, k: number, opts: Omit<KMeansOptions, "kernels">): KMeansResult {
+export function trainKMeansOn(matrix: F32Matrix, k: number, opts: KMeansOptions): KMeansResult {
   const n = matrix.rows;
   const dim = matrix.dim;
   if (k < 1 || n < 1) throw new InvalidArgumentError(`kmeans: need k ≥ 1 and n ≥ 1 (k=${k}, n=${n})`);
@@ -45,6 +42,8 @@ export function trainKMeansOn(matrix: F32Matrix, k: number, opts: Omit<KMeansOpt
   const best = new Float32Array(n);
   const assignment = new Int32Array(n);
   const dist = new Float32Array(n);
+  let finiteSample = true;
+  for (let i = 0; i < n && finiteSample; i++) finiteSample = allFinite(matrix.row(i));
 
   // k-means++: each new centre drawn with probability ∝ squared distance to the nearest chosen one.
   let first = rng.nextInt(n);
@@ -95,18 +94,8 @@ export function trainKMeansOn(matrix: F32Matrix, k: number, opts: Omit<KMeansOpt
       for (let d = 0; d < dim; d++) centroids[j * dim + d] = sums[j * dim + d] * inv;
     }
     reseedEmpty(centroids, sizes, assignment, matrix.row, n, dim, rng);
-    // assignment step
-    best.fill(Infinity);
-    const next = new Int32Array(n);
-    for (let j = 0; j < k; j++) {
-      matrix.l2(centroids.subarray(j * dim, (j + 1) * dim), dist);
-      for (let i = 0; i < n; i++) {
-        if (dist[i] < best[i]) {
-          best[i] = dist[i];
-          next[i] = j;
-        }
-      }
-    }
+    const pruned = k >= MIN_PRUNED_K && finiteSample && allFinite(centroids);
+    const next = assignStep(matrix, centroids, k, pruned, opts.kernels, best, dist);
     let moved = 0;
     for (let i = 0; i < n; i++) if (next[i] !== assignment[i]) moved++;
     assignment.set(next);
@@ -115,6 +104,57 @@ export function trainKMeansOn(matrix: F32Matrix, k: number, opts: Omit<KMeansOpt
   sizes.fill(0);
   for (let i = 0; i < n; i++) sizes[assignment[i]]++;
   return { centroids, assignment, sizes };
+}
+
+/** Points per nearest() call of the assignment step. */
+const ASSIGN_CHUNK = 64;
+/** Below this many centroids one pass over the points per centroid is cheaper than nearest(). */
+const MIN_PRUNED_K = 8;
+
+/**
+ * The cluster of each point: the first centroid at the smallest l2 distance, with distances that
+ * never beat +∞ left at centroid 0. With `pruned` (finite data: no NaN distance) that is
+ * F32Matrix.nearest over the centroids (the same f32 distances: ‖c − x‖² and ‖x − c‖² round
+ * alike), which skips most of them; otherwise one pass over the points per centroid.
+ */
+function assignStep(
+  matrix: F32Matrix,
+  centroids: Float32Array,
+  k: number,
+  pruned: boolean,
+  kernels: VectorKernels,
+  best: Float32Array,
+  dist: Float32Array,
+): Int32Array {
+  const n = matrix.rows;
+  const dim = matrix.dim;
+  const next = new Int32Array(n);
+  if (pruned) {
+    const resident = kernels.createMatrix(centroids, k, dim);
+    const chunk = new Float32Array(ASSIGN_CHUNK * dim);
+    for (let i0 = 0; i0 < n; i0 += ASSIGN_CHUNK) {
+      const m = Math.min(ASSIGN_CHUNK, n - i0);
+      for (let i = 0; i < m; i++) chunk.set(matrix.row(i0 + i), i * dim);
+      resident.nearest(chunk, m, next.subarray(i0, i0 + m));
+    }
+    return next;
+  }
+  best.fill(Infinity);
+  for (let j = 0; j < k; j++) {
+    matrix.l2(centroids.subarray(j * dim, (j + 1) * dim), dist);
+    for (let i = 0; i < n; i++) {
+      if (dist[i] < best[i]) {
+        best[i] = dist[i];
+        next[i] = j;
+      }
+    }
+  }
+  return next;
+}
+
+function allFinite(v: Float32Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
 }
 
 /** Gives each empty cluster a point of a large cluster (chosen ∝ size), so k stays useful. */

@@ -21,6 +21,11 @@ const PROBE_MISS_SHARE = 0.2;
 /** Multiplier on the measured nprobe for queries unlike the data. */
 const NPROBE_SAFETY = 1.25;
 
+/** A calibrator's progress: each query's neighbours so far and their clusters (JSON-serializable). */
+export interface CalibratorState {
+  neighbours: { seq: number; distance: number; cluster: number }[][];
+}
+
 export class NprobeCalibrator {
   readonly queries: Float32Array[];
   readonly querySeqs: number[];
@@ -30,11 +35,17 @@ export class NprobeCalibrator {
   private readonly matrix: F32Matrix | null;
   private readonly dist: Float32Array;
 
-  constructor(queries: Float32Array[], querySeqs: number[], metric: VectorMetric, kernels: VectorKernels) {
+  constructor(queries: Float32Array[], querySeqs: number[], metric: VectorMetric, kernels: VectorKernels, from?: CalibratorState) {
     this.queries = queries;
     this.querySeqs = querySeqs;
     this.metric = metric;
     this.heaps = queries.map(() => new CandidateHeap(CALIBRATION_K));
+    from?.neighbours.forEach((list, q) => {
+      for (const n of list) {
+        this.heaps[q].push(n.seq, n.distance);
+        this.clusterOf.set(n.seq, n.cluster);
+      }
+    });
     const dim = queries.length > 0 ? queries[0].length : 0;
     const all = new Float32Array(queries.length * dim);
     queries.forEach((q, i) => all.set(q, i * dim));
@@ -58,9 +69,9 @@ export class NprobeCalibrator {
     }
   }
 
-  /** Records that a tracked neighbour moved to another cluster (the build's refinement). */
-  reassign(seq: number, clusterId: number): void {
-    if (this.clusterOf.has(seq)) this.clusterOf.set(seq, clusterId);
+  /** The neighbours tracked so far, to continue in another calibrator (a build resumed later). */
+  snapshot(): CalibratorState {
+    return { neighbours: this.heaps.map((h) => h.sorted().map((c) => ({ seq: c.seq, distance: c.distance, cluster: this.clusterOf.get(c.seq) ?? -1 }))) };
   }
 
   /** Mean share of true neighbours inside the first `np` probed clusters, for np = 1..nlist. */

@@ -7,8 +7,8 @@
  * bit is the sign bit (the 1-bit RaBitQ code) and whose low exBits bits are the "ex" code. It stands
  * for the centred value y_i = u_i − (2^B − 1)/2, i.e. ±(k_i + ½) with k_i in [0, 2^exBits). For a unit
  * residual direction o = r'/‖r'‖, Extended RaBitQ picks k_i = min(⌊t·|o_i|⌋, 2^exBits − 1) with the
- * scale t maximising cos(y, o); we search t exactly over the breakpoints (t = (k+1)/|o_i|) inside a
- * window around a per-(dimension, bits) typical value, which finds the optimum almost always.
+ * scale t maximising cos(y, o); we take the best of 8 scales around a per-(dimension, bits) typical
+ * value (an exact search over the breakpoints t = (k+1)/|o_i| finds that value once).
  *
  * Estimator (both code lengths): ⟨o, q⟩ ≈ ⟨y, q⟩ / ⟨y, o⟩ for any query vector q in the rotated
  * space, unbiased for a random rotation. Every metric is written as
@@ -19,6 +19,7 @@
  */
 
 import type { VectorMetric } from "./distance.ts";
+import type { VectorKernels } from "./kernels.ts";
 import { createRng } from "./seeded-rng.ts";
 
 /** Factor slots, one float32 each per entry (the block stores them structure-of-arrays). */
@@ -35,7 +36,7 @@ export const MAX_EX_BITS = 8;
 /**
  * Scale grid relative to the typical scale t0. Measured on random unit vectors: the optimum falls
  * inside [0.85, 1.2]·t0 for ~95 % of vectors at 128/768-d, and cos(y, o) is so flat in t that a
- * fixed t0 loses only ~1e-4 of it; 8 grid points recover most of that.
+ * fixed t0 loses only ~1e-4 of it; 8 grid points recover most of that (the coders take exactly 8).
  */
 const SCALE_GRID = [0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.15, 1.2];
 
@@ -56,33 +57,34 @@ export interface RabitqEncoder {
   readonly paddedDim: number;
   readonly exBits: number;
   /**
-   * Encodes the rotated residual `r` (length paddedDim) whose centroid has ⟨c', r'⟩ = cDotR.
-   * Returns scratch reused by the next call; copy what you keep.
+   * Encodes the rotated vector x' (length paddedDim) as the residual r' = x' − c' from its rotated
+   * centroid c'. Returns scratch reused by the next call; copy what you keep.
    */
-  encode(r: Float64Array, cDotR: number): EntryCode;
+  encode(rotated: Float64Array, centroid: Float32Array): EntryCode;
 }
 
-export function createRabitqEncoder(paddedDim: number, exBits: number, metric: VectorMetric): RabitqEncoder {
-  const codeBytes = paddedDim >> 3;
-  const code1 = new Uint8Array(codeBytes);
-  const ex = new Uint8Array(codeBytes * exBits);
-  const factors = new Float64Array(FACTOR_COUNT);
-  const absO = new Float64Array(paddedDim);
-  const k = new Uint8Array(paddedDim);
+/** Encodes with the code loops of `kernels` (every kernel gives the same bits). */
+export function createRabitqEncoder(
+  paddedDim: number,
+  exBits: number,
+  metric: VectorMetric,
+  kernels: VectorKernels,
+): RabitqEncoder {
   const t0 = exBits > 0 ? typicalScale(paddedDim, exBits) : 0;
-  const grid = SCALE_GRID.map((g) => g * t0);
+  const coder = kernels.createRabitqCoder(paddedDim, exBits, Float64Array.from(SCALE_GRID, (g) => g * t0));
+  const { code1, ex } = coder;
+  const factors = new Float64Array(FACTOR_COUNT);
+  const stats = new Float64Array(6);
   const scale = metricScale(metric);
   const maxK = (1 << exBits) - 1;
   return {
     paddedDim,
     exBits,
-    encode(r: Float64Array, cDotR: number): EntryCode {
-      let ss = 0;
-      for (let i = 0; i < paddedDim; i++) ss += r[i] * r[i];
+    encode(rotated: Float64Array, centroid: Float32Array): EntryCode {
+      coder.encode(rotated, centroid, stats);
+      const ss = stats[0];
       const norm = Math.sqrt(ss);
-      code1.fill(0);
-      ex.fill(0);
-      factors[FACTOR_ADD] = metric === "euclidean_squared" ? ss : -cDotR;
+      factors[FACTOR_ADD] = metric === "euclidean_squared" ? ss : -stats[5];
       if (norm === 0) {
         // x equals its centroid: every estimate is exact with zero rescale; codes are arbitrary.
         factors[FACTOR_RESCALE_1] = 0;
@@ -90,20 +92,12 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
         factors[FACTOR_RESCALE_EX] = 0;
         factors[FACTOR_POPCOUNT] = 0;
         factors[FACTOR_SUM_U] = exBits > 0 ? maxK * paddedDim : 0;
-        for (let b = 0; b < exBits; b++) ex.fill(0xff, b * codeBytes, (b + 1) * codeBytes);
+        code1.fill(0);
+        ex.fill(0xff);
         return { code1, ex, factors };
       }
-      let sumAbs = 0;
-      let pop = 0;
-      for (let i = 0; i < paddedDim; i++) {
-        const o = r[i] / norm;
-        absO[i] = Math.abs(o);
-        sumAbs += absO[i];
-        if (o > 0) {
-          code1[i >> 3] |= 1 << (i & 7);
-          pop++;
-        }
-      }
+      const sumAbs = stats[1];
+      const pop = stats[2];
       const ip1 = sumAbs / 2; // ⟨y1, o⟩ with y1_i = ±½
       const cos1 = sumAbs / Math.sqrt(paddedDim);
       factors[FACTOR_RESCALE_1] = (scale * norm) / ip1;
@@ -115,66 +109,11 @@ export function createRabitqEncoder(paddedDim: number, exBits: number, metric: V
         factors[FACTOR_SUM_U] = pop;
         return { code1, ex, factors };
       }
-      const ipx = gridScale(absO, paddedDim, maxK, grid, k);
-      let sumU = pop << exBits;
-      // Ex code of dimension i: k_i for a positive sign, its complement for a negative one. Bit
-      // planes are packed one plane and byte at a time with a local accumulator (typed-array
-      // read-modify-write per bit cost more than the whole scale search).
-      for (let i = 0; i < paddedDim; i++) {
-        const e = (code1[i >> 3] >> (i & 7)) & 1 ? k[i] : maxK - k[i];
-        k[i] = e;
-        sumU += e;
-      }
-      for (let b = 0; b < exBits; b++) {
-        const plane = b * codeBytes;
-        for (let byte = 0; byte < codeBytes; byte++) {
-          const i0 = byte << 3;
-          ex[plane + byte] =
-            ((k[i0] >> b) & 1) |
-            (((k[i0 + 1] >> b) & 1) << 1) |
-            (((k[i0 + 2] >> b) & 1) << 2) |
-            (((k[i0 + 3] >> b) & 1) << 3) |
-            (((k[i0 + 4] >> b) & 1) << 4) |
-            (((k[i0 + 5] >> b) & 1) << 5) |
-            (((k[i0 + 6] >> b) & 1) << 6) |
-            (((k[i0 + 7] >> b) & 1) << 7);
-        }
-      }
-      factors[FACTOR_RESCALE_EX] = (scale * norm) / ipx;
-      factors[FACTOR_SUM_U] = sumU;
+      factors[FACTOR_RESCALE_EX] = (scale * norm) / stats[3];
+      factors[FACTOR_SUM_U] = (pop << exBits) + stats[4];
       return { code1, ex, factors };
     },
   };
-}
-
-/** Picks the best grid scale (cos(y, o) largest), writes its k and returns ⟨y, o⟩. */
-function gridScale(a: Float64Array, dim: number, maxK: number, grid: number[], kOut: Uint8Array): number {
-  let best = 0;
-  let bestV = -1;
-  let bestNum = 0;
-  // One grid point per pass keeps both sums in registers; each sum still adds over i in order.
-  for (let j = 0; j < grid.length; j++) {
-    const t = grid[j];
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < dim; i++) {
-      const ai = a[i];
-      let kk = Math.floor(t * ai);
-      if (kk > maxK) kk = maxK;
-      const y = kk + 0.5;
-      num += y * ai;
-      den += y * y;
-    }
-    const v = num / Math.sqrt(den);
-    if (v > bestV) {
-      bestV = v;
-      best = j;
-      bestNum = num;
-    }
-  }
-  const t = grid[best];
-  for (let i = 0; i < dim; i++) kOut[i] = Math.min(Math.floor(t * a[i]), maxK);
-  return bestNum;
 }
 
 interface ScaleSearch {

@@ -9,6 +9,7 @@
  * State: 4·P random signs derived from the seed (the brief's "4·D sign bits"), never a P×P matrix.
  */
 
+import type { VectorKernels } from "./kernels.ts";
 import { createRng } from "./seeded-rng.ts";
 
 export const ROTATION_ROUNDS = 4;
@@ -26,7 +27,8 @@ export interface Rotator {
   rotate(v: ArrayLike<number>, out: Float64Array): Float64Array;
 }
 
-export function createRotator(dim: number, seed: number): Rotator {
+/** The rotation of (dim, seed), its transform run by `kernels` (every kernel gives the same bits). */
+export function createRotator(dim: number, seed: number, kernels: VectorKernels): Rotator {
   const paddedDim = paddedDimension(dim);
   let h = 1;
   while (h * 2 <= paddedDim) h *= 2;
@@ -45,64 +47,6 @@ export function createRotator(dim: number, seed: number): Rotator {
       mult[r * paddedDim + i] = normalised ? signs[r * paddedDim + i] * scale : signs[r * paddedDim + i];
     }
   }
-  const last = blockOf(ROTATION_ROUNDS - 1);
-  return {
-    dim,
-    paddedDim,
-    seed,
-    rotate(v: ArrayLike<number>, out: Float64Array): Float64Array {
-      const n = Math.min(v.length, paddedDim);
-      for (let i = 0; i < n; i++) out[i] = v[i] * mult[i];
-      out.fill(0, n, paddedDim);
-      for (let r = 0; r < ROTATION_ROUNDS; r++) {
-        if (r > 0) {
-          const so = r * paddedDim;
-          for (let i = 0; i < paddedDim; i++) out[i] *= mult[so + i];
-        }
-        fwht(out, blockOf(r), h);
-      }
-      for (let i = last; i < last + h; i++) out[i] *= scale;
-      return out;
-    },
-  };
-}
-
-/**
- * In-place unnormalised Walsh–Hadamard transform of x[off, off + h), h a power of two. Two
- * butterfly stages per pass (radix 4) halve the passes over memory; each output is the same sums
- * in the same order as the radix-2 transform, so results are bit-identical to it.
- */
-function fwht(x: Float64Array, off: number, h: number): void {
-  const end = off + h;
-  let len = 1;
-  for (; 2 * len < h; len <<= 2) {
-    const l2 = len << 1;
-    const l4 = len << 2;
-    for (let i = off; i < end; i += l4) {
-      for (let j = i; j < i + len; j++) {
-        const a = x[j];
-        const b = x[j + len];
-        const c = x[j + l2];
-        const d = x[j + l2 + len];
-        const s0 = a + b;
-        const s1 = a - b;
-        const s2 = c + d;
-        const s3 = c - d;
-        x[j] = s0 + s2;
-        x[j + len] = s1 + s3;
-        x[j + l2] = s0 - s2;
-        x[j + l2 + len] = s1 - s3;
-      }
-    }
-  }
-  if (len < h) {
-    for (let i = off; i < end; i += len << 1) {
-      for (let j = i; j < i + len; j++) {
-        const a = x[j];
-        const b = x[j + len];
-        x[j] = a + b;
-        x[j + len] = a - b;
-      }
-    }
-  }
+  const kernel = kernels.createRotation(mult, paddedDim, h, scale);
+  return { dim, paddedDim, seed, rotate: (v, out) => kernel.rotate(v, out) };
 }
