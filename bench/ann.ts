@@ -93,7 +93,8 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
   const acked = await ingest(server, ns, ds.base(), ds.dims > 256 ? 500 : 1000, 2);
   const desc = await waitIdle(server, ns, 4 * 60 * 60_000);
   const indexed = ds.count / ((performance.now() - started) / 1000);
-  const ingestPeak = server.memory().peak;
+  const ingestMem = server.memory();
+  const ingestLive = await server.isolateLive();
   const truth = ds.truth;
   const stats = (await call(server, "GET", `/v1/namespaces/${ns}/stats`)).body;
   const meta = { nlist: 0, nprobe: 0 };
@@ -149,7 +150,13 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
       fmt(candidates / n, 0),
     ]);
   }
-  memRows.push([ds.name, fmt(acked, 0), fmt(indexed, 0), desc.segments, stats.documents, mib(ingestPeak), mib(server.memory().peak)]);
+  const queryMem = server.memory();
+  const queryLive = await server.isolateLive();
+  memRows.push([
+    ds.name, fmt(acked, 0), fmt(indexed, 0), desc.segments, stats.documents,
+    mib(ingestMem.peak), mib(queryMem.peak),
+    `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(queryMem.isolatePeak)} / ${mib(queryLive)}`,
+  ]);
 }
 
 const server = await startServer({ vars: { ELACSYM_EDGE_CACHE: "0", ELACSYM_VECTOR_INDEX_MIN_ROWS: "1000" } });
@@ -165,8 +172,8 @@ try {
       "dataset", "nprobe", "recall@10", "first pass p50 ms", "warm p50 ms", "warm p99 ms", "cold p50 ms", "cold p99 ms", "cold round trips", "object reads", "bytes read", "cold R2 bytes", "index candidates",
     ], rows);
   }
-  printTable("Ingest and memory (workerd process: Worker + Durable Object + local R2/D1 emulation)", [
-    "dataset", "acked docs/s", "indexed docs/s (until idle)", "segments", "documents", "peak RSS ingest + index", "peak RSS queries",
+  printTable("Ingest and memory (RSS: the workerd process, Worker + Durable Object + local R2/D1 emulation; isolate: the Worker isolate's JS heap + ArrayBuffers, which the 128 MB limit counts, shared locally by the Worker and its Durable Objects — sampled peak including garbage not yet collected / live after a full GC at the end of the phase)", [
+    "dataset", "acked docs/s", "indexed docs/s (until idle)", "segments", "documents", "peak RSS ingest + index", "peak RSS queries", "isolate ingest + index: peak / live", "isolate queries: peak / live",
   ], memRows);
 } finally {
   await server.stop();

@@ -95,7 +95,8 @@ async function scale(server: LocalServer): Promise<void> {
     const acked = await ingest(server, ns, docs(), 1000, 2);
     const desc = await waitIdle(server, ns);
     const built = size / ((performance.now() - started) / 1000);
-    const ingestPeak = server.memory().peak;
+    const ingestMem = server.memory();
+    const ingestLive = await server.isolateLive();
     const qgen = new TextGenerator(42);
     const queries = Array.from({ length: 200 }, () => qgen.query());
     const q = async (text: string) => {
@@ -124,12 +125,13 @@ async function scale(server: LocalServer): Promise<void> {
     }
     rows.push([
       size, desc.segments, fmt(acked, 0), fmt(built, 0), (desc.storage.bytes.full_text / desc.documents).toFixed(1),
-      fmt(median(first)), fmt(median(warm)), fmt(percentile(warm, 99)), fmt(median(cold)), fmt(percentile(cold, 99)), fmt(median(coldReads), 0), mib(ingestPeak), mib(server.memory().peak),
+      fmt(median(first)), fmt(median(warm)), fmt(percentile(warm, 99)), fmt(median(cold)), fmt(percentile(cold, 99)), fmt(median(coldReads), 0), mib(ingestMem.peak), mib(server.memory().peak),
+      `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(server.memory().isolatePeak)} / ${mib(await server.isolateLive())}`,
     ]);
   }
   printTable(
     "Generated corpus (Zipf s=1.07 over 200,000 words, 10–90 words/doc, default analyzer; top-10; 200 queries of 1–4 terms; first pass = each query once, then warm = the same queries again; cold = isolate cache cleared; Cache API off throughout)",
-    ["docs", "segments", "acked docs/s", "indexed docs/s", "index bytes/doc", "first pass p50 ms", "warm p50 ms", "warm p99 ms", "cold p50 ms", "cold p99 ms", "cold R2 reads", "peak RSS ingest", "peak RSS total"],
+    ["docs", "segments", "acked docs/s", "indexed docs/s", "index bytes/doc", "first pass p50 ms", "warm p50 ms", "warm p99 ms", "cold p50 ms", "cold p99 ms", "cold R2 reads", "peak RSS ingest", "peak RSS total", "isolate ingest: peak / live", "isolate total: peak / live"],
     rows,
   );
 }

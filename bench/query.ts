@@ -40,6 +40,7 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
     const ingestMem = server.memory();
+    const ingestLive = await server.isolateLive();
     server.resetPeak();
     for (const [label, extra] of [
       ["top-10", {}],
@@ -59,10 +60,11 @@ try {
       rows.push([size, label, fmt(median(serverMs)), fmt(percentile(serverMs, 99)), fmt(median(client)), perf.segments_scanned, perf.exhaustive_search_count, mib(perf.bytes_read), perf.cache_hit_ratio.toFixed(2)]);
     }
     const queryMem = server.memory();
-    memRows.push([size, mib(ingestMem.peak), mib(queryMem.peak), mib(queryMem.rss)]);
+    const queryLive = await server.isolateLive();
+    memRows.push([size, mib(ingestMem.peak), mib(queryMem.peak), mib(queryMem.rss), `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(queryMem.isolatePeak)} / ${mib(queryLive)}`]);
   }
   printTable(`Exhaustive query latency (768-d cosine, ${QUERIES} queries after 2 warm-up, warm caches)`, ["documents", "query", "server p50 ms", "server p99 ms", "client p50 ms", "segments", "rows scanned", "bytes read", "cache hit ratio"], rows);
-  printTable("workerd process memory", ["documents", "peak RSS ingest+flush", "peak RSS queries", "RSS after"], memRows);
+  printTable("Memory (RSS: the workerd process with the local R2/D1 emulation; isolate: JS heap + ArrayBuffers of the Worker isolate, shared locally with the Durable Object — sampled peak incl. uncollected garbage / live after a full GC)", ["documents", "peak RSS ingest+flush", "peak RSS queries", "RSS after", "isolate ingest+flush: peak / live", "isolate queries: peak / live"], memRows);
 } finally {
   await server.stop();
 }

@@ -101,6 +101,7 @@ try {
     }
   }
   const latMem = server.memory();
+  const latLive = await server.isolateLive();
   await waitFlushed(server, "bench-latency");
   const latencySteps = server.logs("background step");
   server.clearLogs();
@@ -139,6 +140,7 @@ try {
   await waitIdle(server, "bench-ingest");
   const idleSecs = (performance.now() - started) / 1000;
   const ingestMem = server.memory();
+  const ingestLive = await server.isolateLive();
   const ingestSteps = server.logs("background step");
   const desc = await call(server, "GET", "/v1/namespaces/bench-ingest");
 
@@ -166,9 +168,9 @@ try {
   printSteps("Background steps during sustained ingest (wall ms incl. storage waits)", ingestSteps);
   printFlushStages("Flush stages during sustained ingest", ingestSteps);
   printMaintenanceStages("Index maintenance stages during sustained ingest", ingestSteps);
-  printTable("workerd process memory (Worker + Durable Object + local R2/D1 emulation share one process)", ["phase", "peak RSS", "RSS after"], [
-    ["latency phase", mib(latMem.peak), mib(latMem.rss)],
-    ["sustained ingest + flush", mib(ingestMem.peak), mib(ingestMem.rss)],
+  printTable("Memory (RSS: the workerd process, Worker + Durable Object + local R2/D1 emulation; isolate: JS heap + ArrayBuffers of the Worker isolate, which the 128 MB limit counts and which the Worker and its Durable Objects share locally — sampled peak incl. garbage not yet collected, and live after a full GC)", ["phase", "peak RSS", "RSS after", "isolate peak", "isolate live after GC"], [
+    ["latency phase", mib(latMem.peak), mib(latMem.rss), mib(latMem.isolatePeak), mib(latLive)],
+    ["sustained ingest + flush + compaction", mib(ingestMem.peak), mib(ingestMem.rss), mib(ingestMem.isolatePeak), mib(ingestLive)],
   ]);
 } finally {
   await server.stop();

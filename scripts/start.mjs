@@ -5,7 +5,8 @@
  *
  * Environment: PORT (default 8787), ELACSYM_DEV_API_KEY (the dev key; otherwise a random key kept
  * in .elacsym/dev-api-key), ELACSYM_ADMIN_TOKEN (otherwise a random token kept in .elacsym/admin-token),
- * ELACSYM_STATE_DIR (where local DO/R2/D1 data lives; default .wrangler/state, kept across restarts).
+ * ELACSYM_STATE_DIR (where local DO/R2/D1 data lives; default .wrangler/state, kept across restarts),
+ * ELACSYM_INSPECTOR_PORT (wrangler's DevTools inspector port; default 9229).
  * Any other ELACSYM_* variable (limits, compaction, caches: see README "Configuration") is passed to
  * the Worker as a var.
  */
@@ -23,6 +24,7 @@ const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const path = [join(root, "node_modules", ".bin"), dirname(process.execPath), process.env.PATH].join(":");
 const env = { ...process.env, PATH: path, WRANGLER_SEND_METRICS: "false", CI: "true" };
 const persist = process.env.ELACSYM_STATE_DIR ? ["--persist-to", process.env.ELACSYM_STATE_DIR] : [];
+const inspector = process.env.ELACSYM_INSPECTOR_PORT ? ["--inspector-port", process.env.ELACSYM_INSPECTOR_PORT] : [];
 
 function remembered(name, fromEnv) {
   if (fromEnv) return fromEnv;
@@ -70,13 +72,13 @@ const banner = [
   "",
 ].join("\n");
 
-const LOCAL_ONLY = new Set(["ELACSYM_DEV_API_KEY", "ELACSYM_ADMIN_TOKEN", "ELACSYM_STATE_DIR"]);
+const LOCAL_ONLY = new Set(["ELACSYM_DEV_API_KEY", "ELACSYM_ADMIN_TOKEN", "ELACSYM_STATE_DIR", "ELACSYM_INSPECTOR_PORT"]);
 const vars = Object.entries(process.env)
   .filter(([name]) => name.startsWith("ELACSYM_") && !LOCAL_ONLY.has(name))
   .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 const child = spawn(
   wrangler,
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), ...persist, "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, ...vars, "--show-interactive-dev-session=false"],
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), ...persist, ...inspector, "--var", `ELACSYM_ADMIN_TOKEN:${adminToken}`, ...vars, "--show-interactive-dev-session=false"],
   { cwd: root, env, stdio: ["inherit", "pipe", "inherit"] },
 );
 let announced = false;

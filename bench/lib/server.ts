@@ -6,14 +6,21 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type IsolateMemory, sampleIsolateMemory } from "./isolate-memory.ts";
 import { descendants, processName, resetPeak, statusBytes } from "./proc.ts";
 
 export interface LocalServer {
   endpoint: string;
   key: string;
   adminToken: string;
-  /** Peak and current resident memory of the workerd process (bytes). */
-  memory(): { rss: number; peak: number };
+  /**
+   * Peak and current resident memory of the workerd process, and the peak of the Worker isolate's
+   * heap + ArrayBuffers (isolate-memory.ts; the Worker and its Durable Objects share one isolate
+   * locally, so it bounds each from above). Bytes; NaN where not measurable.
+   */
+  memory(): { rss: number; peak: number; isolatePeak: number };
+  /** The isolate's heap + ArrayBuffers after a full garbage collection (bytes; NaN if not measurable). */
+  isolateLive(): Promise<number>;
   resetPeak(): void;
   /** Stops the server and removes its state directory (unless it was given by the caller). */
   stop(): Promise<void>;
@@ -38,7 +45,8 @@ export async function startServer(options: { port?: number; vars?: Record<string
       endpoint: process.env.ELACSYM_ENDPOINT,
       key: process.env.ELACSYM_API_KEY,
       adminToken: process.env.ELACSYM_ADMIN_TOKEN ?? "",
-      memory: () => ({ rss: NaN, peak: NaN }),
+      memory: () => ({ rss: NaN, peak: NaN, isolatePeak: NaN }),
+      isolateLive: async () => NaN,
       resetPeak: () => {},
       stop: async () => {},
       kill: () => {
@@ -53,6 +61,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
   const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "elacsym-bench-"));
   const key = options.key ?? `elk_bench${Date.now()}`;
   const adminToken = `bench-admin-${Date.now()}`;
+  const inspectorPort = port + 1000;
   const root = join(import.meta.dirname, "..", "..");
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     cwd: root,
@@ -63,6 +72,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
       PORT: String(port),
       ELACSYM_DEV_API_KEY: key,
       ELACSYM_ADMIN_TOKEN: adminToken,
+      ELACSYM_INSPECTOR_PORT: String(inspectorPort),
       ELACSYM_STATE_DIR: state,
       WRANGLER_REGISTRY_PATH: join(state, "wrangler-registry"),
       ...options.vars,
@@ -104,6 +114,9 @@ export async function startServer(options: { port?: number; vars?: Record<string
     child.on("exit", (code) => reject(new Error(`server exited (${code}):\n${log}`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
+  // The isolate exists once the first request has loaded the Worker.
+  await fetch(`${endpoint}/health`).catch(() => {});
+  const isolate: IsolateMemory | null = await sampleIsolateMemory(inspectorPort);
   return {
     endpoint,
     key,
@@ -113,11 +126,14 @@ export async function startServer(options: { port?: number; vars?: Record<string
       return {
         rss: pids.reduce((s, p) => s + statusBytes(p, "VmRSS"), 0),
         peak: pids.reduce((s, p) => s + statusBytes(p, "VmHWM"), 0),
+        isolatePeak: isolate?.peak() ?? NaN,
       };
     },
+    isolateLive: async () => (isolate ? isolate.liveAfterGc() : NaN),
     resetPeak() {
       // Where not permitted, peaks cover the whole run.
       for (const p of workerdPids(child.pid!)) resetPeak(p);
+      isolate?.resetPeak();
     },
     stateDir: state,
     logs: (msg) => lines.filter((l) => l.msg === msg),
@@ -125,6 +141,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
       lines = [];
     },
     kill() {
+      isolate?.close();
       for (const p of [...descendants(child.pid!).reverse(), child.pid!]) {
         try {
           process.kill(p, "SIGKILL");
@@ -134,6 +151,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
       }
     },
     async stop() {
+      isolate?.close();
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 500));
       for (const p of workerdPids(child.pid!)) {
