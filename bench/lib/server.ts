@@ -114,8 +114,6 @@ export async function startServer(options: { port?: number; vars?: Record<string
     child.on("exit", (code) => reject(new Error(`server exited (${code}):\n${log}`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  // The isolate exists once the first request has loaded the Worker.
-  await fetch(`${endpoint}/health`).catch(() => {});
   const isolate: IsolateMemory | null = await sampleIsolateMemory(inspectorPort);
   return {
     endpoint,
