@@ -97,11 +97,10 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
   const ingestLive = await server.isolateLive();
   const truth = ds.truth;
   const stats = (await call(server, "GET", `/v1/namespaces/${ns}/stats`)).body;
-  const meta = { nlist: 0, nprobe: 0 };
   const probe = await query(server, ns, { vector: ds.queries[0] });
-  meta.nprobe = probe.performance.clusters_probed;
+  const defaultNprobe = probe.performance.clusters_probed;
   server.resetPeak();
-  const sweep = [...new Set([null, 1, 2, 4, 8, 16, 32, 64, 128].filter((n) => n === null || n <= 4 * meta.nprobe))];
+  const sweep = [...new Set([null, 1, 2, 4, 8, 16, 32, 64, 128].filter((n) => n === null || n <= 4 * defaultNprobe))];
   for (const nprobe of sweep) {
     const extra = nprobe === null ? {} : { nprobe };
     // First pass: each query once (new to the isolate); warm = the same queries again.
@@ -149,6 +148,8 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
       mib(median(coldBytes)),
       fmt(candidates / n, 0),
     ]);
+    // every cluster probed: a larger nprobe would repeat this row
+    if (nprobe !== null && probed < nprobe) break;
   }
   const queryMem = server.memory();
   const queryLive = await server.isolateLive();
