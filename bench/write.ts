@@ -157,7 +157,7 @@ try {
       return [n, fmt(v.reduce((a, b) => a + b, 0) / v.length, 2), fmt(percentile(v, 90), 2), fmt(percentile(v, 99), 2), fmt(Math.max(...v), 2)];
     }),
   );
-  printTable(`Sustained ingest (${TOTAL} docs × 768-d, ${WRITERS} writers, ${BATCH} docs/request)`, ["acknowledged docs/s", "flushed docs/s (until WAL empty)", "docs/s until compaction is done too", "429 retries", "segments", "flushes"], [
+  printTable(`Sustained ingest (${TOTAL} docs × 768-d, ${WRITERS} writers, ${BATCH} docs/request)`, ["acknowledged docs/s", "flushed docs/s (until WAL empty)", "docs/s until compaction and index maintenance are done too", "429 retries", "segments", "flushes"], [
     [fmt(TOTAL / ackSecs, 0), fmt(TOTAL / flushSecs, 0), fmt(TOTAL / idleSecs, 0), throttled, desc.body.segments, desc.body.flushes],
   ]);
   printTable("Server time of the sustained-ingest writes (received → response ready)", ["requests", "p50 ms", "p90 ms", "p99 ms", "max ms"], [

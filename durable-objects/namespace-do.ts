@@ -36,7 +36,7 @@ import { DeadTable } from "./dead-table.ts";
 import { pickCompaction, segmentsPerTier } from "../src/core/compaction/merge-policy.ts";
 import { GarbageTable, manifestObjects } from "./garbage.ts";
 import { type SweepContext, sweepDue, sweepOrphans } from "./orphan-sweep.ts";
-import { type VectorContext, VectorIndexCache, appendFlushFragment, maintainVectorIndex, resumeVectorCommit } from "./vector-index.ts";
+import { type VectorContext, VectorIndexCache, appendFlushFragment, maintainVectorIndex, pendingMaintenance, resumeVectorCommit } from "./vector-index.ts";
 import { type BuildStatus, buildInProgress, buildStatus, buildVectorIndex } from "./vector-build.ts";
 import { vectorKernels } from "../src/wasm/vector-kernels.ts";
 import { NamespaceWriter, type WriteResult as WriterResult } from "./writer.ts";
@@ -94,6 +94,8 @@ export interface NamespaceDescription {
     garbage: { objects: number; oldest_age_ms: number | null; orphans_deleted: number; last_orphan_sweep: number | null };
     /** The vector index build in progress (null when none) and the last one committed. */
     vector_build: { running: BuildStatus | null; last: BuildStatus | null };
+    /** Clusters of the vector index due a rewrite (merge of deltas or a split); null without an index (or unknown). */
+    vector_maintenance: { pending_clusters: number | null };
   };
 }
 
@@ -343,6 +345,8 @@ export class NamespaceDO extends DurableObject<Env> {
           last_orphan_sweep: sweep.finished_at,
         },
         vector_build: buildStatus(this.vectorContext()),
+        // informational: a storage error reading the index leaves it unknown rather than failing describe
+        vector_maintenance: { pending_clusters: await pendingMaintenance(this.vectorContext(false), this.vectorCache).catch(() => null) },
       };
       return description;
     });

@@ -210,6 +210,20 @@ export function scaledNprobe(info: VectorIndexInfo, nlist: number): number {
 }
 
 /**
+ * Clusters of the current index that maintenance has yet to rewrite (deltas to merge, splits due):
+ * until this is 0 after a burst of writes, queries still pay for extra blocks per probed cluster.
+ * Null without a current index. Reads what maintenance reads (cached in the object).
+ */
+export async function pendingMaintenance(c: VectorContext, cache: VectorIndexCache): Promise<number | null> {
+  const manifest = c.meta.manifest();
+  const info = manifest && currentVectorIndex(manifest);
+  if (!info) return null;
+  const dir = await cache.directory(c.store, info);
+  const index = await cache.centroids(c.store, info, c.kernels());
+  return pickClusters(dir, index.targetClusterSize).length;
+}
+
+/**
  * One maintenance step: rewrites a batch of adjacent clusters into one new object: whole clusters
  * (merged without dead entries, or split when they outgrew the target size) and clusters whose
  * delta blocks are merged into one beside their base (maintenance-policy.ts decides which). False

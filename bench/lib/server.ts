@@ -202,7 +202,10 @@ export async function waitIdle(server: LocalServer, ns: string, timeoutMs = 30 *
     const d = await call(server, "GET", `/v1/namespaces/${ns}`);
     if (d.status !== 200) throw new Error(`describe ${ns}: ${d.status} ${JSON.stringify(d.body)}`);
     const s = d.body.storage;
-    if (d.body.wal.entries === 0 && !s?.compaction.pending && !s?.compaction.running) return d.body;
+    // idle: WAL flushed, compaction done, no index build running and no cluster due a rewrite
+    // (queries measured during maintenance re-read the clusters it rewrites)
+    const indexIdle = !s?.vector_build?.running && !(s?.vector_maintenance?.pending_clusters > 0);
+    if (d.body.wal.entries === 0 && !s?.compaction.pending && !s?.compaction.running && indexIdle) return d.body;
     if (Date.now() - started > timeoutMs) throw new Error(`${ns} did not become idle`);
     await new Promise((r) => setTimeout(r, 250));
   }

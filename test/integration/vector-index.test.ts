@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { scaledNprobe } from "../../durable-objects/vector-index.ts";
 import type { NamespaceDO } from "../../durable-objects/namespace-do.ts";
 import { type IndexDirectory, clusterStarts, decodeDirectory } from "../../src/core/index/vector/index-directory.ts";
-import { MAX_CLUSTER_BLOCKS } from "../../src/core/index/vector/maintenance-policy.ts";
+import { MAX_CLUSTER_BLOCKS, pickClusters } from "../../src/core/index/vector/maintenance-policy.ts";
+import { type CentroidList, decodeCentroidList } from "../../src/core/index/vector/centroid-list.ts";
 import type { Manifest } from "../../src/core/segment/manifest.ts";
 import { api, drainAlarms, makeTenant, namespaceStub, type TestTenant } from "../helpers/api.ts";
 import { expectManifestsComplete, expectNoUnnamedObjects } from "../helpers/manifests.ts";
@@ -43,6 +44,11 @@ async function manifestOf(ns: string): Promise<Manifest> {
 async function directoryOf(ns: string): Promise<IndexDirectory> {
   const m = await manifestOf(ns);
   return decodeDirectory(new Uint8Array(await (await env.BUCKET.get(m.vector_index!.directory.key))!.arrayBuffer()));
+}
+
+async function centroidsOf(ns: string): Promise<CentroidList> {
+  const m = await manifestOf(ns);
+  return decodeCentroidList(new Uint8Array(await (await env.BUCKET.get(m.vector_index!.centroids.key))!.arrayBuffer()));
 }
 
 async function ids(ns: string, body: unknown): Promise<number[]> {
@@ -180,13 +186,21 @@ describe("vector index maintenance under many small flushes", () => {
     const baseOf = (d: IndexDirectory) => d.blocks.map((b) => ({ cluster: b.clusterId, key: d.objects[b.object].key, offset: b.offset, count: b.count })).filter((b) => b.count > 100);
     // Small flushes: each adds a block of a few entries to every cluster, far below DELTA_RATIO of its base.
     const added: { id: number; vector: number[] }[] = [];
+    let sawPending = false;
     for (let f = 0; f < 2 * MAX_CLUSTER_BLOCKS + 1; f++) {
       const documents = Array.from({ length: 6 }, (_, i) => ({ id: 5000 + f * 6 + i, vector: next() }));
       added.push(...documents);
       await api("POST", `/v1/namespaces/${ns}/upsert`, t.key, { documents });
       await runInDurableObject(namespaceStub(t.id, ns), (i: NamespaceDO) => i.flush());
+      // describe counts the clusters maintenance has yet to rewrite: as many as the policy picks
+      const flushed = await directoryOf(ns);
+      const due = pickClusters(flushed, (await centroidsOf(ns)).targetClusterSize).length;
+      if (due > 0) sawPending = true;
+      expect((await api("GET", `/v1/namespaces/${ns}`, t.key)).body.storage.vector_maintenance).toEqual({ pending_clusters: due });
       await drain(ns);
+      expect((await api("GET", `/v1/namespaces/${ns}`, t.key)).body.storage.vector_maintenance).toEqual({ pending_clusters: 0 });
     }
+    expect(sawPending).toBe(true);
     const dir = await directoryOf(ns);
     expect(dir.nlist).toBe(built.nlist);
     const starts = clusterStarts(dir);
