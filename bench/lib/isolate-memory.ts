@@ -20,8 +20,13 @@ export interface IsolateMemory {
   close(): void;
 }
 
-/** Samples every `intervalMs` until closed. Resolves once connected, or null if the inspector is not reachable. */
-export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50): Promise<IsolateMemory | null> {
+/**
+ * Samples every `intervalMs` until closed. With `collect`, each sample follows a full garbage
+ * collection, so the peak is of live memory (what a step holds), at the price of slowing the
+ * isolate down: use it in runs whose latencies are not the point. Resolves once connected, or null
+ * if the inspector is not reachable.
+ */
+export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50, collect = false): Promise<IsolateMemory | null> {
   let url: string;
   try {
     const list = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { webSocketDebuggerUrl: string }[];
@@ -60,13 +65,19 @@ export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50
     // a busy isolate answers late: one request at a time
     if (inFlight || ws.readyState !== WebSocket.OPEN) return;
     inFlight = true;
+    if (collect) await send("HeapProfiler.collectGarbage");
     const usage = (await send("Runtime.getHeapUsage")) as HeapUsage | null;
     inFlight = false;
     if (!usage) return;
     current = total(usage);
     if (!(current <= peak)) peak = current;
   };
+  // the first sample without a collection: the inspector answers a collection only once the
+  // Worker has run (its first request), and a collecting sample waits for that in the background
+  const first = collect;
+  collect = false;
   await sample();
+  collect = first;
   const timer = setInterval(() => void sample(), intervalMs);
   timer.unref();
   return {

@@ -114,7 +114,8 @@ export async function startServer(options: { port?: number; vars?: Record<string
     child.on("exit", (code) => reject(new Error(`server exited (${code}):\n${log}`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const isolate: IsolateMemory | null = await sampleIsolateMemory(inspectorPort);
+  // BENCH_ISOLATE_GC=1: every sample after a full GC (peaks of live memory; slows the server down)
+  const isolate: IsolateMemory | null = await sampleIsolateMemory(inspectorPort, 50, process.env.BENCH_ISOLATE_GC === "1");
   return {
     endpoint,
     key,
