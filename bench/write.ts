@@ -41,6 +41,17 @@ function printSteps(title: string, steps: Record<string, unknown>[]): void {
  */
 type Span = { start: number; end: number; server: number; doMs: number };
 
+/** The largest isolate samples and the background steps running when each was taken. */
+function printMemorySteps(title: string, samples: [number, number][], steps: Record<string, unknown>[]): void {
+  const top = [...samples].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const rows = top.map(([at, bytes]) => {
+    // a sample is answered up to one interval after it was asked for
+    const during = (steps as (Step & { started_at: number })[]).filter((s) => s.started_at <= at && s.started_at + s.ms >= at - 100);
+    return [mib(bytes), during.map((s) => `${s.step} ${fmt(s.ms)}`).join(", ") || "none (requests only)"];
+  });
+  printTable(title, ["isolate", "background steps running"], rows);
+}
+
 function printSlowWrites(spans: Span[], steps: Record<string, unknown>[]): void {
   const slow = spans.map((s) => ({ ...s, ms: s.end - s.start })).sort((a, b) => b.ms - a.ms).slice(0, Math.max(1, Math.ceil(spans.length / 20)));
   const rows = slow.map((w) => {
@@ -140,6 +151,7 @@ try {
   await waitIdle(server, "bench-ingest");
   const idleSecs = (performance.now() - started) / 1000;
   const ingestMem = server.memory();
+  const ingestSamples = [...server.isolateSamples()];
   const ingestLive = await server.isolateLive();
   const ingestSteps = server.logs("background step");
   const desc = await call(server, "GET", "/v1/namespaces/bench-ingest");
@@ -168,6 +180,7 @@ try {
   printSteps("Background steps during sustained ingest (wall ms incl. storage waits)", ingestSteps);
   printFlushStages("Flush stages during sustained ingest", ingestSteps);
   printMaintenanceStages("Index maintenance stages during sustained ingest", ingestSteps);
+  printMemorySteps(`Largest isolate samples during sustained ingest (${process.env.BENCH_ISOLATE_GC === "1" ? "each after a full GC: live memory" : "heap incl. garbage; BENCH_ISOLATE_GC=1 for live memory"})`, ingestSamples, ingestSteps);
   printTable("Memory (RSS: the workerd process, Worker + Durable Object + local R2/D1 emulation; isolate: JS heap + ArrayBuffers of the Worker isolate, which the 128 MB limit counts and which the Worker and its Durable Objects share locally — sampled peak incl. garbage not yet collected, and live after a full GC)", ["phase", "peak RSS", "RSS after", "isolate peak", "isolate live after GC"], [
     ["latency phase", mib(latMem.peak), mib(latMem.rss), mib(latMem.isolatePeak), mib(latLive)],
     ["sustained ingest + flush + compaction", mib(ingestMem.peak), mib(ingestMem.rss), mib(ingestMem.isolatePeak), mib(ingestLive)],

@@ -14,6 +14,8 @@ export interface IsolateMemory {
   peak(): number;
   /** The latest sample (bytes). */
   current(): number;
+  /** Every sample since start or the last resetPeak: [Date.now() when answered, bytes]. */
+  samples(): [number, number][];
   /** What stays after a full garbage collection (bytes): the isolate's retained caches and state. */
   liveAfterGc(): Promise<number>;
   resetPeak(): void;
@@ -60,6 +62,7 @@ export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50
   const total = (u: HeapUsage) => u.usedSize + (u.backingStorageSize ?? 0);
   let peak = NaN;
   let current = NaN;
+  let samples: [number, number][] = [];
   let inFlight = false;
   const sample = async () => {
     // a busy isolate answers late: one request at a time
@@ -70,6 +73,8 @@ export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50
     inFlight = false;
     if (!usage) return;
     current = total(usage);
+    // 20/s: an hour of samples is 72k pairs
+    samples.push([Date.now(), current]);
     if (!(current <= peak)) peak = current;
   };
   // the first sample without a collection: the inspector answers a collection only once the
@@ -88,7 +93,9 @@ export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50
       const usage = (await send("Runtime.getHeapUsage")) as HeapUsage | null;
       return usage ? total(usage) : NaN;
     },
+    samples: () => samples,
     resetPeak: () => {
+      samples = [];
       peak = current;
     },
     close: () => {

@@ -21,6 +21,8 @@ export interface LocalServer {
   memory(): { rss: number; peak: number; isolatePeak: number };
   /** The isolate's heap + ArrayBuffers after a full garbage collection (bytes; NaN if not measurable). */
   isolateLive(): Promise<number>;
+  /** The isolate samples since the last resetPeak: [Date.now(), bytes] (empty if not measurable). */
+  isolateSamples(): [number, number][];
   resetPeak(): void;
   /** Stops the server and removes its state directory (unless it was given by the caller). */
   stop(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
       adminToken: process.env.ELACSYM_ADMIN_TOKEN ?? "",
       memory: () => ({ rss: NaN, peak: NaN, isolatePeak: NaN }),
       isolateLive: async () => NaN,
+      isolateSamples: () => [],
       resetPeak: () => {},
       stop: async () => {},
       kill: () => {
@@ -129,6 +132,7 @@ export async function startServer(options: { port?: number; vars?: Record<string
       };
     },
     isolateLive: async () => (isolate ? isolate.liveAfterGc() : NaN),
+    isolateSamples: () => isolate?.samples() ?? [],
     resetPeak() {
       // Where not permitted, peaks cover the whole run.
       for (const p of workerdPids(child.pid!)) resetPeak(p);
