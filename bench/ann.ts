@@ -16,7 +16,7 @@ import { DATASETS, readFvecs, readIvecs } from "./lib/datasets.ts";
 import { exactTopK } from "./lib/exact.ts";
 import { loadWasmKernels } from "./load-kernels.ts";
 import { type LocalServer, call, ingest, startServer, waitIdle } from "./lib/server.ts";
-import { fmt, median, mib, percentile, printTable } from "./lib/stats.ts";
+import { fmt, median, mib, peakLive, percentile, printTable } from "./lib/stats.ts";
 
 const SIZES = (process.env.BENCH_ANN_SIZES ?? "100000").split(",").filter(Boolean).map(Number);
 const QUERIES = Number(process.env.BENCH_ANN_QUERIES ?? 100);
@@ -156,7 +156,7 @@ async function run(server: LocalServer, ds: Dataset, rows: (string | number)[][]
   memRows.push([
     ds.name, fmt(acked, 0), fmt(indexed, 0), desc.segments, stats.documents,
     mib(ingestMem.peak), mib(queryMem.peak),
-    `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(queryMem.isolatePeak)} / ${mib(queryLive)}`,
+    peakLive(ingestMem.isolatePeak, ingestLive), peakLive(queryMem.isolatePeak, queryLive),
   ]);
 }
 

@@ -11,7 +11,7 @@ import { TextGenerator } from "./lib/corpus.ts";
 import { DATASETS, type BeirDataset, loadBeir, loadSciFactEmbeddings } from "./lib/datasets.ts";
 import { evaluate } from "./lib/ir.ts";
 import { type LocalServer, call, ingest, startServer, waitIdle } from "./lib/server.ts";
-import { fmt, median, mib, percentile, printTable } from "./lib/stats.ts";
+import { fmt, median, mib, peakLive, percentile, printTable } from "./lib/stats.ts";
 
 const SIZES = (process.env.BENCH_FTS_SIZES ?? "100000").split(",").map(Number);
 const ANALYZER = { language: "english", stemming: true, remove_stopwords: true };
@@ -126,7 +126,7 @@ async function scale(server: LocalServer): Promise<void> {
     rows.push([
       size, desc.segments, fmt(acked, 0), fmt(built, 0), (desc.storage.bytes.full_text / desc.documents).toFixed(1),
       fmt(median(first)), fmt(median(warm)), fmt(percentile(warm, 99)), fmt(median(cold)), fmt(percentile(cold, 99)), fmt(median(coldReads), 0), mib(ingestMem.peak), mib(server.memory().peak),
-      `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(server.memory().isolatePeak)} / ${mib(await server.isolateLive())}`,
+      peakLive(ingestMem.isolatePeak, ingestLive), peakLive(server.memory().isolatePeak, await server.isolateLive()),
     ]);
   }
   printTable(

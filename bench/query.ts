@@ -6,7 +6,7 @@
  */
 import { documents, VectorGenerator } from "./lib/data.ts";
 import { call, startServer, waitIdle } from "./lib/server.ts";
-import { fmt, median, mib, percentile, printTable } from "./lib/stats.ts";
+import { fmt, median, mib, peakLive, percentile, printTable } from "./lib/stats.ts";
 
 const DIMS = 768;
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
@@ -58,7 +58,7 @@ try {
     }
     const queryMem = server.memory();
     const queryLive = await server.isolateLive();
-    memRows.push([size, mib(ingestMem.peak), mib(queryMem.peak), mib(queryMem.rss), `${mib(ingestMem.isolatePeak)} / ${mib(ingestLive)}`, `${mib(queryMem.isolatePeak)} / ${mib(queryLive)}`]);
+    memRows.push([size, mib(ingestMem.peak), mib(queryMem.peak), mib(queryMem.rss), peakLive(ingestMem.isolatePeak, ingestLive), peakLive(queryMem.isolatePeak, queryLive)]);
   }
   printTable(`Exhaustive query latency (768-d cosine, ${QUERIES} queries after 2 warm-up, warm caches)`, ["documents", "query", "server p50 ms", "server p99 ms", "client p50 ms", "segments", "rows scanned", "bytes read", "cache hit ratio"], rows);
   printTable("Memory (RSS: the workerd process with the local R2/D1 emulation; isolate: JS heap + ArrayBuffers of the Worker isolate, shared locally with the Durable Object — sampled peak incl. uncollected garbage / live after a full GC)", ["documents", "peak RSS ingest+flush", "peak RSS queries", "RSS after", "isolate ingest+flush: peak / live", "isolate queries: peak / live"], memRows);

@@ -12,12 +12,11 @@ interface HeapUsage {
 export interface IsolateMemory {
   /** Largest sample since start or the last resetPeak (bytes), NaN before the first sample. */
   peak(): number;
-  /** The latest sample (bytes). */
-  current(): number;
   /** Every sample since start or the last resetPeak: [Date.now() when answered, bytes]. */
   samples(): [number, number][];
   /** What stays after a full garbage collection (bytes): the isolate's retained caches and state. */
   liveAfterGc(): Promise<number>;
+  /** Starts the samples (and so the peak) afresh from the latest one. */
   resetPeak(): void;
   close(): void;
 }
@@ -59,44 +58,34 @@ export async function sampleIsolateMemory(inspectorPort: number, intervalMs = 50
       waiting.set(i, resolve);
       ws.send(JSON.stringify({ id: i, method }));
     });
-  const total = (u: HeapUsage) => u.usedSize + (u.backingStorageSize ?? 0);
-  let peak = NaN;
-  let current = NaN;
+  /** Heap in use + ArrayBuffer backing stores, after a full collection when `gc`; NaN if unanswered. */
+  const measure = async (gc: boolean): Promise<number> => {
+    if (gc) await send("HeapProfiler.collectGarbage");
+    const u = (await send("Runtime.getHeapUsage")) as HeapUsage | null;
+    return u ? u.usedSize + (u.backingStorageSize ?? 0) : NaN;
+  };
+  // 20/s: an hour of samples is 72k pairs
   let samples: [number, number][] = [];
   let inFlight = false;
-  const sample = async () => {
+  const sample = async (gc: boolean) => {
     // a busy isolate answers late: one request at a time
     if (inFlight || ws.readyState !== WebSocket.OPEN) return;
     inFlight = true;
-    if (collect) await send("HeapProfiler.collectGarbage");
-    const usage = (await send("Runtime.getHeapUsage")) as HeapUsage | null;
+    const bytes = await measure(gc);
     inFlight = false;
-    if (!usage) return;
-    current = total(usage);
-    // 20/s: an hour of samples is 72k pairs
-    samples.push([Date.now(), current]);
-    if (!(current <= peak)) peak = current;
+    if (!Number.isNaN(bytes)) samples.push([Date.now(), bytes]);
   };
   // the first sample without a collection: the inspector answers a collection only once the
   // Worker has run (its first request), and a collecting sample waits for that in the background
-  const first = collect;
-  collect = false;
-  await sample();
-  collect = first;
-  const timer = setInterval(() => void sample(), intervalMs);
+  await sample(false);
+  const timer = setInterval(() => void sample(collect), intervalMs);
   timer.unref();
   return {
-    peak: () => peak,
-    current: () => current,
-    liveAfterGc: async () => {
-      await send("HeapProfiler.collectGarbage");
-      const usage = (await send("Runtime.getHeapUsage")) as HeapUsage | null;
-      return usage ? total(usage) : NaN;
-    },
+    peak: () => samples.reduce((m, [, b]) => (b > m || Number.isNaN(m) ? b : m), NaN),
     samples: () => samples,
+    liveAfterGc: () => measure(true),
     resetPeak: () => {
-      samples = [];
-      peak = current;
+      samples = samples.slice(-1);
     },
     close: () => {
       clearInterval(timer);

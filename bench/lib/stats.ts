@@ -21,6 +21,11 @@ export function mib(bytes: number): string {
   return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }
 
+/** An isolate memory cell: sampled peak / live after a full GC. */
+export function peakLive(peak: number, live: number): string {
+  return `${mib(peak)} / ${mib(live)}`;
+}
+
 /** Prints a markdown table (readable in a terminal, pasteable into docs). */
 export function printTable(title: string, headers: string[], rows: (string | number)[][]): void {
   const cells = [headers, ...rows.map((r) => r.map(String))];
